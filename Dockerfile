@@ -1,0 +1,35 @@
+# The image tracer runs programs in: Go, Python 3 and strace, with the Go
+# samples compiled at build time so a run never compiles.
+#
+# BASE defaults to the official Go image. Where no registry is reachable,
+# ./build-base-image.sh builds an equivalent one from Debian packages and
+# tracer passes it here (docker build --build-arg BASE=tracer-base:bookworm).
+ARG BASE=golang:1.27-bookworm
+FROM ${BASE}
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 strace \
+ && rm -rf /var/lib/apt/lists/*
+
+# Programs run as this user, never as root.
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin tracer
+
+# Pure-Go binaries: the net package then uses its own resolver and netpoller,
+# the same whether or not the base image has a C compiler.
+ENV CGO_ENABLED=0 GOTOOLCHAIN=local
+WORKDIR /src
+# The build context holds only go.mod and the .go files (tracer builds it), so
+# editing a Python sample never invalidates this layer.
+COPY go_samples/ /src/
+RUN set -eu; \
+    for pkg in $(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); do \
+        rel=${pkg#tracer.local/samples/}; \
+        mkdir -p "/opt/tracer/bin/$(dirname "$rel")"; \
+        go build -o "/opt/tracer/bin/$rel" "./$rel"; \
+    done; \
+    go version > /opt/tracer/go-version; \
+    rm -rf /root/.cache/go-build
+
+USER tracer
+WORKDIR /tmp

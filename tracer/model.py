@@ -1,0 +1,178 @@
+"""The data every stage passes on: frozen value objects, no behaviour beyond small views.
+
+Contract: nothing here does I/O. A parsed strace log is a sequence of ``Event``
+(``Syscall``, ``Signal``, ``Exit``) plus the ``Problem`` list of lines that could
+not be read. Later stages (link, focus, align) only ever build new objects from
+these; they never mutate them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a syscall came from in the traced program.
+
+    api:   the language API call behind it (``net.Listen``, ``socket.bind``),
+           or a runtime label such as ``runtime`` when the runtime made it alone.
+    file:  the user's source file (base name), when known.
+    line:  the line in ``file``, when known.
+    """
+
+    api: str
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        if self.file is None:
+            return ""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+@dataclass(frozen=True)
+class Syscall:
+    """One system call, merged from its ``<unfinished ...>``/``<... resumed>`` halves.
+
+    args:      top-level arguments as strace printed them (text, decorations kept).
+    result:    the return value as printed (``"3"``, ``"-1"``, ``"?"``, ``"0x7f.."``).
+    errno:     the error name (``ECONNREFUSED``) when the call failed, else None.
+    errmsg:    strace's text for the error (``Connection refused``), else None.
+    duration:  seconds spent in the call (``-T``), when printed.
+    time:      seconds since the epoch or since start, as strace printed it (``-ttt``/``-r``).
+    frames:    ``-k`` stack frames, innermost first, as printed after `` > ``.
+    line_no:   the line of the log where the call started (1-based).
+    unfinished: True when the log ended before the call was resumed.
+    """
+
+    pid: int
+    name: str
+    args: tuple[str, ...]
+    result: str
+    errno: str | None = None
+    errmsg: str | None = None
+    duration: float | None = None
+    time: float | None = None
+    frames: tuple[str, ...] = ()
+    line_no: int = 0
+    unfinished: bool = False
+    origin: Origin | None = None
+
+    @property
+    def retval(self) -> int | None:
+        """The return value as an int, or None when it is not a number (``?``, a pointer)."""
+        try:
+            return int(self.result, 0)
+        except ValueError:
+            return None
+
+    @property
+    def failed(self) -> bool:
+        return self.errno is not None
+
+
+@dataclass(frozen=True)
+class Signal:
+    """``--- SIGCHLD {si_signo=...} ---``: a signal delivered to ``pid``."""
+
+    pid: int
+    signal: str
+    info: str = ""
+    time: float | None = None
+    line_no: int = 0
+
+
+@dataclass(frozen=True)
+class Exit:
+    """``+++ exited with N +++`` (status set) or ``+++ killed by SIGKILL +++`` (signal set)."""
+
+    pid: int
+    status: int | None = None
+    signal: str | None = None
+    time: float | None = None
+    line_no: int = 0
+
+
+Event = Union[Syscall, Signal, Exit]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A line the parser could not read; the parse went on without it."""
+
+    line_no: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One traced program: its events in log order and how its run ended.
+
+    label:     ``go`` or ``python`` (or a user's program name).
+    role:      ``server``, ``client``, or ``main``.
+    exit_code: the program's exit status, None when it was killed or never ran.
+    timed_out: True when the runtime killed it at the wall-clock timeout; the
+               events then stop where the program was cut.
+    """
+
+    label: str
+    role: str
+    events: tuple[Event, ...]
+    problems: tuple[Problem, ...] = ()
+    exit_code: int | None = None
+    timed_out: bool = False
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def syscalls(self) -> tuple[Syscall, ...]:
+        return tuple(e for e in self.events if isinstance(e, Syscall))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One side of an aligned row: a syscall and the kernel step it stands for."""
+
+    kind: str
+    call: Syscall
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a comparison.
+
+    go / python: the step on each side, or None when only one side made it.
+    differences: what differs between the two sides ("flags: SOCK_NONBLOCK only in Go").
+    """
+
+    kind: str
+    go: Step | None
+    python: Step | None
+    differences: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        if self.go is None:
+            return "python-only"
+        if self.python is None:
+            return "go-only"
+        return "differs" if self.differences else "same"
+
+
+@dataclass(frozen=True)
+class RoleComparison:
+    role: str
+    go: Trace
+    python: Trace
+    rows: tuple[Row, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Comparison:
+    scenario: str
+    runtime: str
+    roles: tuple[RoleComparison, ...]
