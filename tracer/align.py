@@ -1,0 +1,213 @@
+"""Align: line two focused traces up on the kernel path they share.
+
+Contract: ``align(go, python)`` takes two ``Step`` lists (from ``focus``) and
+returns ``Row``s. Steps that do the same thing share a row; a row whose two
+calls differ (the syscall used, flags, backlog, result, errno) names each
+difference; a step only one side makes gets a row of its own. Rows keep the
+order of both sides. Pure, and safe on empty input.
+
+How rows are found, in two levels:
+
+1. Each side is cut into socket *lives*: the steps on one socket fd from its
+   creation to its close (plus the poller and sysctl steps made while it was
+   the socket in use). Lives are paired by what they did (a listener with a
+   listener, an accepted connection with an accepted connection), so that Go's
+   probe sockets, which Python never makes, cannot steal Python's steps.
+2. Within a pair of lives, steps are matched on a key that holds the step,
+   what it configures and its errno (so Go's ``read`` → EAGAIN is not taken
+   for Python's ``recvfrom`` that got data); whatever is left between two
+   matches is matched again without the errno (so ``connect`` → EINPROGRESS
+   still shares a row with a ``connect`` that succeeded, and says so).
+
+Both levels use ``difflib.SequenceMatcher`` on those keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import TypeVar
+
+from tracer.model import Row, Step
+from tracer.strace.decode import fd_of, flags, sockaddr
+
+T = TypeVar("T")
+FD_RESULT = {"socket", "accept", "accept4", "dup", "dup2", "dup3", "openat"}
+MILESTONES = ("bind", "listen", "connect")
+
+
+def key(step: Step) -> str:
+    """What a step does, without the details that may differ between languages."""
+    call = step.call
+    if call.name in ("setsockopt", "getsockopt") and len(call.args) > 2:
+        return f"{step.kind} {call.args[1]} {call.args[2]}"
+    if call.name in ("fcntl", "ioctl") and len(call.args) > 1:
+        return f"{step.kind} {call.args[1]}"
+    if call.name == "epoll_ctl" and len(call.args) > 1:
+        return f"{step.kind} {call.name} {call.args[1]}"
+    if step.kind in ("wait", "sysctl", "inspect"):
+        return f"{step.kind} {call.name}"
+    return step.kind
+
+
+def _strict(step: Step) -> str:
+    return f"{key(step)}!{step.call.errno or ''}"
+
+
+@dataclass
+class Life:
+    """The steps made on one socket, with their positions in the side's step list."""
+
+    origin: str  # "socket", "accept", or "runtime" for steps made before any socket
+    steps: list[tuple[int, Step]] = field(default_factory=list)
+
+    def kinds(self) -> list[str]:
+        return [step.kind for _, step in self.steps]
+
+    def strict(self) -> str:
+        done = self.kinds()
+        return self.origin + ":" + ",".join(m for m in MILESTONES if m in done)
+
+    def loose(self) -> str:
+        done = self.kinds()
+        return next((m for m in ("listen", "connect") if m in done), self.origin)
+
+
+def lives(steps: Sequence[Step]) -> list[Life]:
+    """Cut one side's steps into socket lives (see the module docstring)."""
+    found: list[Life] = []
+    open_: dict[int, Life] = {}
+    current: Life | None = None
+    for index, step in enumerate(steps):
+        call = step.call
+        fd = fd_of(call.args[2]) if call.name == "epoll_ctl" and len(call.args) > 2 else (
+            fd_of(call.args[0]) if call.args else None
+        )
+        life: Life | None
+        if step.kind == "create":
+            life = None
+        elif fd is not None and fd in open_:
+            life = open_[fd]
+        elif fd is None or step.kind in ("sysctl", "wait"):
+            life = current  # made on behalf of the socket in use
+        else:
+            life = None  # a socket whose creation the log does not show
+        if life is None:
+            life = Life("socket" if step.kind == "create" or fd is not None else "runtime")
+            found.append(life)
+            if step.kind == "create" and not call.failed and call.retval is not None:
+                open_[call.retval] = life
+            elif fd is not None:
+                open_[fd] = life
+        life.steps.append((index, step))
+        if step.kind == "accept" and not call.failed and call.retval is not None:
+            accepted = Life("accept")
+            found.append(accepted)
+            open_[call.retval] = accepted
+        if step.kind == "close" and fd is not None and open_.get(fd) is life:
+            del open_[fd]
+        current = life
+    return found
+
+
+def _match(
+    a: Sequence[T], b: Sequence[T], strict: Callable[[T], Hashable], loose: Callable[[T], Hashable]
+) -> list[tuple[T | None, T | None]]:
+    """Pair two sequences: first on ``strict`` keys, then what is left on ``loose`` keys."""
+    pairs: list[tuple[T | None, T | None]] = []
+    outer = SequenceMatcher(None, [strict(x) for x in a], [strict(y) for y in b], autojunk=False)
+    for op, a0, a1, b0, b1 in outer.get_opcodes():
+        if op == "equal":
+            pairs.extend(zip(a[a0:a1], b[b0:b1]))
+            continue
+        inner = SequenceMatcher(None, [loose(x) for x in a[a0:a1]], [loose(y) for y in b[b0:b1]], autojunk=False)
+        for op2, c0, c1, d0, d1 in inner.get_opcodes():
+            if op2 == "equal":
+                pairs.extend(zip(a[a0 + c0 : a0 + c1], b[b0 + d0 : b0 + d1]))
+            else:
+                pairs.extend((x, None) for x in a[a0 + c0 : a0 + c1])
+                pairs.extend((None, y) for y in b[b0 + d0 : b0 + d1])
+    return pairs
+
+
+Placed = tuple[int | None, int | None, Row]
+
+
+def align(go: Sequence[Step], python: Sequence[Step]) -> list[Row]:
+    placed: list[Placed] = []
+    for go_life, py_life in _match(lives(go), lives(python), Life.strict, Life.loose):
+        go_steps = go_life.steps if go_life else []
+        py_steps = py_life.steps if py_life else []
+        for g, p in _match(go_steps, py_steps, lambda s: _strict(s[1]), lambda s: key(s[1])):
+            if g and p:
+                placed.append((g[0], p[0], Row(g[1].kind, g[1], p[1], tuple(differences(g[1], p[1])))))
+            elif g:
+                placed.append((g[0], None, Row(g[1].kind, g[1], None)))
+            elif p:
+                placed.append((None, p[0], Row(p[1].kind, None, p[1])))
+    return _in_order(placed)
+
+
+def _in_order(placed: list[Placed]) -> list[Row]:
+    """Walk Go's order; a Python-only row goes out just before the first later Python step."""
+    go_rows = sorted((p for p in placed if p[0] is not None), key=lambda p: p[0] or 0)
+    py_only = sorted((p for p in placed if p[0] is None), key=lambda p: p[1] or 0)
+    rows: list[Row] = []
+    waiting = 0
+    for _, py_pos, row in go_rows:
+        while waiting < len(py_only) and py_pos is not None and (py_only[waiting][1] or 0) < py_pos:
+            rows.append(py_only[waiting][2])
+            waiting += 1
+        rows.append(row)
+    rows.extend(p[2] for p in py_only[waiting:])
+    return rows
+
+
+def signature(step: Step) -> dict[str, str]:
+    """What a reader compares in a step: the syscall, its meaningful arguments, its result.
+
+    fds, buffers and ports are left out: they differ from run to run and say
+    nothing about behaviour.
+    """
+    call, args = step.call, step.call.args
+    sig = {"syscall": call.name}
+    if call.name in ("socket", "socketpair") and len(args) >= 3:
+        sig.update(family=args[0], type=args[1], protocol=args[2])
+    elif call.name in ("bind", "connect") and len(args) > 1:
+        addr = sockaddr(args[1])
+        sig["address"] = (addr.path or addr.address or "") if addr else args[1]
+    elif call.name == "listen" and len(args) > 1:
+        sig["backlog"] = args[1]
+    elif call.name == "accept4" and len(args) > 3:
+        sig["flags"] = args[3]
+    elif call.name == "setsockopt" and len(args) > 3:
+        sig["value"] = args[3]
+    elif call.name == "fcntl" and len(args) > 2:
+        sig["value"] = args[2]
+    elif call.name == "shutdown" and len(args) > 1:
+        sig["how"] = args[1]
+    if call.failed:
+        sig["result"] = f"{call.result} {call.errno}"
+    elif call.name in FD_RESULT:
+        sig["result"] = "a new fd"
+    else:
+        sig["result"] = call.result
+    return sig
+
+
+def differences(go: Step, python: Step) -> list[str]:
+    a, b = signature(go), signature(python)
+    found = []
+    for name in dict.fromkeys([*a, *b]):
+        x, y = a.get(name, "-"), b.get(name, "-")
+        if x == y:
+            continue
+        fx, fy = (flags(x), flags(y)) if name in ("type", "flags") else (None, None)
+        if fx is not None and fy is not None:
+            parts = [f"{', '.join(sorted(fx - fy))} only in Go"] if fx - fy else []
+            parts += [f"{', '.join(sorted(fy - fx))} only in Python"] if fy - fx else []
+            found.append(f"{name}: " + "; ".join(parts))
+        else:
+            found.append(f"{name}: {x} (Go) vs {y} (Python)")
+    return found

@@ -1,0 +1,102 @@
+"""Focus: keep the life of each socket and drop the runtime's start-up noise.
+
+Contract: ``focus(trace)`` takes a ``Trace`` and returns the ``Step`` list of
+its socket story, in log order: every call on a socket fd from its creation
+(socket, accept/accept4, dup) to its close, the poller calls that register a
+socket or report it ready, and reads of the kernel's network settings under
+/proc/sys/net (Go reads the listen backlog limit there). ``everything(trace)``
+keeps every syscall. Both are pure and safe on an empty trace.
+
+Sockets are found two ways, so that logs without ``-yy`` work too: the fds
+that socket-creating calls return, and fds whose ``-yy`` decoration names a
+socket (``TCP:[...]``, ``UNIX-STREAM:[...]``, ``socket:[...]``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracer.model import Step, Syscall, Trace
+from tracer.strace.decode import fd_desc, fd_of
+
+KIND = {
+    "socket": "create", "socketpair": "create",
+    "setsockopt": "configure", "getsockopt": "configure", "fcntl": "configure", "ioctl": "configure",
+    "getsockname": "inspect", "getpeername": "inspect",
+    "bind": "bind", "listen": "listen", "accept": "accept", "accept4": "accept", "connect": "connect",
+    "epoll_ctl": "wait", "epoll_wait": "wait", "epoll_pwait": "wait", "epoll_pwait2": "wait",
+    "poll": "wait", "ppoll": "wait", "select": "wait", "pselect6": "wait",
+    "write": "send", "writev": "send", "send": "send", "sendto": "send", "sendmsg": "send",
+    "sendmmsg": "send", "sendfile": "send", "pwrite64": "send",
+    "read": "receive", "readv": "receive", "recv": "receive", "recvfrom": "receive",
+    "recvmsg": "receive", "recvmmsg": "receive", "pread64": "receive",
+    "shutdown": "shutdown", "close": "close",
+    "dup": "configure", "dup2": "configure", "dup3": "configure",
+}
+CREATES = {"socket", "accept", "accept4"}
+DUPS = {"dup", "dup2", "dup3"}
+WAITS = {"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll", "ppoll", "select", "pselect6"}
+SOCKET_DESC = re.compile(r"(TCP|UDP|UNIX|NETLINK|RAW|PACKET|MPTCP|SCTP|socket:|L2TP|XDP)")
+SYSCTL = "/proc/sys/net/"
+POLL_FD = re.compile(r"fd=(\d+)")
+
+
+def everything(trace: Trace) -> list[Step]:
+    return [Step(KIND.get(call.name, "other"), call) for call in trace.syscalls]
+
+
+def focus(trace: Trace) -> list[Step]:
+    sockets: set[int] = set()
+    sysctls: set[int] = set()
+    polled = False  # a poller has had a socket registered on it
+    steps: list[Step] = []
+    for call in trace.syscalls:
+        name, args = call.name, call.args
+        first = args[0] if args else ""
+        fd, desc = fd_of(first), fd_desc(first)
+        result_fd = call.retval if not call.failed else None
+
+        if name in CREATES or name == "socketpair":
+            if result_fd is not None and result_fd >= 0:
+                sockets.add(result_fd)
+            if name == "socketpair" and len(args) > 3:
+                sockets.update(int(n) for n in re.findall(r"\d+", args[3]))
+            steps.append(Step(KIND[name], call))
+            continue
+        if name == "openat" and len(args) > 1 and args[1].startswith(f'"{SYSCTL}'):
+            if result_fd is not None and result_fd >= 0:
+                sysctls.add(result_fd)
+            steps.append(Step("sysctl", call))
+            continue
+        if fd is not None and fd in sysctls and name in ("read", "pread64", "close", "fcntl", "fstat", "newfstatat"):
+            if name == "close":
+                sysctls.discard(fd)
+            steps.append(Step("sysctl", call))
+            continue
+        if name == "epoll_ctl" and len(args) > 2:
+            target, target_desc = fd_of(args[2]), fd_desc(args[2])
+            if _is_socket(target, target_desc, sockets):
+                polled = True
+                steps.append(Step("wait", call))
+            continue
+        if name in WAITS:
+            if name in ("poll", "ppoll"):
+                if any(int(n) in sockets for n in POLL_FD.findall(first)):
+                    steps.append(Step("wait", call))
+            elif polled and (call.retval or 0) > 0:
+                steps.append(Step("wait", call))
+            continue
+        if name in KIND and _is_socket(fd, desc, sockets):
+            if name in DUPS or (name == "fcntl" and len(args) > 1 and args[1].startswith("F_DUPFD")):
+                if result_fd is not None and result_fd >= 0:
+                    sockets.add(result_fd)
+            if name == "close":
+                sockets.discard(fd)  # the number may come back as a file
+            steps.append(Step(KIND[name], call))
+    return steps
+
+
+def _is_socket(fd: int | None, desc: str | None, sockets: set[int]) -> bool:
+    if desc is not None:
+        return SOCKET_DESC.match(desc) is not None
+    return fd is not None and fd in sockets

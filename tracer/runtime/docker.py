@@ -1,0 +1,213 @@
+"""The docker runtime: build the project image, run a scenario in one hardened container.
+
+Contract: ``DockerRuntime.connect()`` returns a runtime or raises
+``RuntimeUnavailable``; ``run(scenario, report)`` returns one ``Trace`` per
+(language, role). This is the only module that imports the Docker SDK.
+
+The image is tagged with a hash of its build context (the Dockerfile, go.mod
+and the .go files, and the base image's id), so it is built once and reused
+until one of those changes. Python samples and the driver are mounted read-only
+at run time: editing them never rebuilds anything.
+
+Every container runs as an unprivileged user with all capabilities dropped,
+no network but its own loopback, a read-only root and a tmpfs for scratch,
+no-new-privileges, pid and memory limits, and a wall-clock limit; it is
+removed whatever happens, Ctrl-C included. strace tracing its own child needs
+no capability.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tarfile
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from tracer.errors import BuildError, RuntimeUnavailable
+from tracer.model import Trace
+from tracer.runtime.base import DRIVER, Report, collect, plan, write_plan, writable_dir
+from tracer.scenarios import Scenario, samples_dir
+
+DEFAULT_BASE = "golang:1.27-bookworm"
+OFFLINE_BASE = "tracer-base:bookworm"  # what ./build-base-image.sh builds
+IMAGE = "tracer-runtime"
+USER = "10001:10001"
+LABEL = "tracer.run"
+
+# Generous enough for Go's runtime threads and a small HTTP server, small
+# enough that a fork bomb or a leak stops inside the container.
+LIMITS: dict[str, Any] = {"pids_limit": 256, "mem_limit": "512m", "memswap_limit": "512m"}
+# The driver enforces each scenario's timeout itself; the container's own
+# wall-clock limit is the backstop should the driver hang.
+GRACE = 30.0
+
+
+def dockerfile() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "Dockerfile", here.parent / "Dockerfile"):
+        if candidate.is_file():
+            return candidate
+    raise BuildError("The Dockerfile is missing from this installation.")
+
+
+def build_context() -> tuple[bytes, str]:
+    """A tar of what the image build needs, and a hash of its content."""
+    samples = samples_dir()
+    files = [(dockerfile(), "Dockerfile")]
+    files += [(p, f"go_samples/{p.relative_to(samples)}") for p in sorted(samples.rglob("*")) if p.name in ("go.mod", "go.sum") or p.suffix == ".go"]
+    digest = hashlib.sha256()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path, name in files:
+            data = path.read_bytes()
+            digest.update(name.encode() + b"\0" + data + b"\0")
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue(), digest.hexdigest()
+
+
+class DockerRuntime:
+    name = "docker"
+
+    def __init__(self, client: docker.DockerClient, why: str) -> None:
+        self.client = client
+        self.why = why
+
+    @classmethod
+    def connect(cls) -> DockerRuntime:
+        try:
+            client = docker.from_env(timeout=120)
+            client.ping()
+            version = client.version().get("Version", "?")
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            where = os.environ.get("DOCKER_HOST", "the default socket")
+            raise RuntimeUnavailable(
+                f"No Docker engine answers at {where} ({_short(exc)}); start it, or use --runtime local."
+            ) from None
+        return cls(client, f"Docker engine {version} answered")
+
+    # -- image ---------------------------------------------------------------
+
+    def base_image(self, report: Report) -> str:
+        """The base image to build on: as asked, else the official one, else the offline one."""
+        asked = os.environ.get("TRACER_BASE_IMAGE")
+        for name in ([asked] if asked else [DEFAULT_BASE, OFFLINE_BASE]):
+            if self._has_image(name):
+                if name == OFFLINE_BASE:
+                    report(f"using the offline base image {OFFLINE_BASE} ({DEFAULT_BASE} is not here)")
+                return name
+        wanted = asked or DEFAULT_BASE
+        report(f"pulling {wanted}")
+        try:
+            self.client.images.pull(wanted)
+        except docker.errors.DockerException as exc:
+            raise BuildError(
+                f"The base image {wanted} is not here and cannot be pulled ({_short(exc)}); "
+                f"build one offline with ./build-base-image.sh (it makes {OFFLINE_BASE})."
+            ) from None
+        return wanted
+
+    def _has_image(self, name: str) -> bool:
+        try:
+            self.client.images.get(name)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+
+    def image(self, report: Report) -> str:
+        """The project image for the current samples, built only when its context changed."""
+        base = self.base_image(report)
+        context, digest = build_context()
+        base_id = self.client.images.get(base).id
+        tag = f"{IMAGE}:{hashlib.sha256((digest + base_id).encode()).hexdigest()[:16]}"
+        if self._has_image(tag):
+            return tag
+        report(f"building image {tag} on {base} (first run only: installs strace and Python, compiles the Go samples)")
+        try:
+            for chunk in self.client.api.build(
+                fileobj=io.BytesIO(context),
+                custom_context=True,
+                tag=tag,
+                buildargs={"BASE": base},
+                pull=False,
+                rm=True,
+                forcerm=True,
+                decode=True,
+                labels={LABEL: "image"},
+            ):
+                if "error" in chunk:
+                    raise BuildError(f"The image build failed: {chunk['error'].strip()}")
+                line = str(chunk.get("stream", "")).strip()
+                if line:
+                    report(line)
+        except docker.errors.DockerException as exc:
+            raise BuildError(f"The image build failed: {_short(exc)}") from None
+        return tag
+
+    # -- run -----------------------------------------------------------------
+
+    def run(self, scenario: Scenario, report: Report) -> list[Trace]:
+        image = self.image(report)
+        with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
+            out = writable_dir(Path(tmp))
+
+            def argv(lang: str, role: str) -> list[str]:
+                if lang == "go":
+                    return [f"/opt/tracer/bin/{scenario.directory}/{role}"]
+                return ["python3", f"/opt/tracer/samples/{scenario.directory}/{role}/main.py"]
+
+            write_plan(out, plan(scenario, argv, "/out"))
+            report(f"running {scenario.name} in a container (go, then python)")
+            self._run_container(
+                image,
+                volumes={
+                    str(out): {"bind": "/out", "mode": "rw"},
+                    str(samples_dir()): {"bind": "/opt/tracer/samples", "mode": "ro"},
+                    str(DRIVER): {"bind": "/opt/tracer/driver.py", "mode": "ro"},
+                },
+                command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
+                wall_clock=scenario.timeout * 2 + GRACE,
+            )
+            return collect(scenario, out)
+
+    def _run_container(self, image: str, volumes: dict[str, Any], command: list[str], wall_clock: float) -> None:
+        container = self.client.containers.create(
+            image,
+            command=command,
+            name=f"tracer-{uuid.uuid4().hex[:12]}",
+            labels={LABEL: "container"},
+            user=USER,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
+            environment={"HOME": "/tmp"},
+            working_dir="/tmp",
+            volumes=volumes,
+            **LIMITS,
+        )
+        try:
+            container.start()
+            try:
+                container.wait(timeout=wall_clock)
+            except requests.exceptions.RequestException:
+                # The driver itself hung: kill it; the logs written so far stay
+                # in the bind-mounted directory and are read as a cut run.
+                container.kill()
+        finally:
+            container.remove(force=True)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

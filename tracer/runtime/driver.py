@@ -1,0 +1,196 @@
+"""Run a scenario's programs under strace, in order, and save their logs.
+
+This file runs *inside* the container (and on the host for the local runtime),
+so it uses the standard library only and is started as a script:
+
+    python3 driver.py PLAN.json
+
+Contract. The plan (JSON) holds ``strace`` (argv prefix), ``timeout`` (seconds
+per session), ``out`` (a writable directory) and ``sessions``: each a ``name``
+and its ``programs`` in start order, each with ``role``, ``argv`` and an
+optional ``ready`` regular expression. A program with ``ready`` is waited for
+until it prints a matching stdout line; the line's named groups fill ``{name}``
+in later programs' argv. Each program's strace log goes to
+``OUT/<session>-<role>.strace``; ``OUT/result.json`` (written atomically, last)
+records per program: exit_code, signal, timed_out, ready, stdout, stderr.
+At the deadline the traced programs are killed (SIGKILL, so strace records
+the kill and keeps what it has) and the session moves on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import IO, Any
+
+KEEP_OUTPUT = 64 * 1024  # bytes of a program's stdout/stderr kept for the report
+
+
+class Program:
+    def __init__(self, key: str, argv: list[str], strace: list[str], out: str) -> None:
+        self.key = key
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self.timed_out = False
+        self.ready: bool | None = None
+        log = os.path.join(out, key + ".strace")
+        self.proc = subprocess.Popen(
+            [*strace, "-o", log, "--", *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            # Own process group: at the deadline we can find and kill the
+            # traced program and its children without killing strace first.
+            start_new_session=True,
+        )
+        assert self.proc.stdout and self.proc.stderr
+        self._readers = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout, True), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr, False), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _pump(self, stream: IO[str], sink: list[str], announce: bool) -> None:
+        for line in stream:
+            sink.append(line)
+            if announce:
+                self.lines.put(line)
+        if announce:
+            self.lines.put(None)
+
+    def wait_ready(self, pattern: re.Pattern[str], deadline: float) -> dict[str, str] | None:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.timed_out = True
+                return None
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:  # the program closed stdout (it exited) before it was ready
+                return None
+            match = pattern.search(line.rstrip("\n"))
+            if match:
+                return match.groupdict()
+
+    def wait(self, deadline: float) -> None:
+        try:
+            self.proc.wait(timeout=max(deadline - time.monotonic(), 0.001))
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            self.kill()
+
+    def kill(self) -> None:
+        """Kill the traced processes, then strace once it has written their end."""
+        if self.proc.poll() is not None:
+            return
+        pgid = self.proc.pid  # start_new_session made strace the group leader
+        for pid in _group_members(pgid):
+            if pid != self.proc.pid:
+                _signal(pid, signal.SIGKILL)
+        try:
+            self.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            _signal_group(pgid, signal.SIGKILL)
+            self.proc.wait()
+
+    def report(self) -> dict[str, Any]:
+        for reader in self._readers:
+            reader.join(timeout=2)
+        code = self.proc.returncode
+        return {
+            "exit_code": code if code is not None and code >= 0 else None,
+            "signal": signal.Signals(-code).name if code is not None and code < 0 else None,
+            "timed_out": self.timed_out,
+            "ready": self.ready,
+            "stdout": "".join(self.stdout)[-KEEP_OUTPUT:],
+            "stderr": "".join(self.stderr)[-KEEP_OUTPUT:],
+        }
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # Fields after the command name, which may itself hold spaces or ')'.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + float(plan["timeout"])
+    values: dict[str, str] = {}
+    started: list[Program] = []
+    results: dict[str, Any] = {}
+    try:
+        for spec in session["programs"]:
+            key = f"{session['name']}-{spec['role']}"
+            argv = [arg.format(**values) for arg in spec["argv"]]
+            program = Program(key, argv, plan["strace"], plan["out"])
+            started.append(program)
+            if spec.get("ready"):
+                found = program.wait_ready(re.compile(spec["ready"]), deadline)
+                program.ready = found is not None
+                if found is None:
+                    break  # later programs need this one; they are not started
+                values.update(found)
+        # The last started (the client) finishes first; the server after it.
+        for program in reversed(started):
+            program.wait(deadline)
+    finally:
+        for program in started:
+            program.kill()
+    for program in started:
+        results[program.key] = program.report()
+    return results
+
+
+def main(plan_path: str) -> int:
+    with open(plan_path) as f:
+        plan = json.load(f)
+    results: dict[str, Any] = {}
+    for session in plan["sessions"]:
+        results.update(run_session(session, plan))
+    final = os.path.join(plan["out"], "result.json")
+    with open(final + ".tmp", "w") as f:
+        json.dump(results, f, indent=1)
+    os.replace(final + ".tmp", final)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
