@@ -81,8 +81,10 @@ def lives(steps: Sequence[Step]) -> list[Life]:
     current: Life | None = None
     for index, step in enumerate(steps):
         call = step.call
-        fd = fd_of(call.args[2]) if call.name == "epoll_ctl" and len(call.args) > 2 else (
-            fd_of(call.args[0]) if call.args else None
+        fd = (
+            fd_of(call.args[2])
+            if call.name == "epoll_ctl" and len(call.args) > 2
+            else (fd_of(call.args[0]) if call.args else None)
         )
         life: Life | None
         if step.kind == "create":
@@ -119,12 +121,12 @@ def _match(
     outer = SequenceMatcher(None, [strict(x) for x in a], [strict(y) for y in b], autojunk=False)
     for op, a0, a1, b0, b1 in outer.get_opcodes():
         if op == "equal":
-            pairs.extend(zip(a[a0:a1], b[b0:b1]))
+            pairs.extend(zip(a[a0:a1], b[b0:b1], strict=True))
             continue
         inner = SequenceMatcher(None, [loose(x) for x in a[a0:a1]], [loose(y) for y in b[b0:b1]], autojunk=False)
         for op2, c0, c1, d0, d1 in inner.get_opcodes():
             if op2 == "equal":
-                pairs.extend(zip(a[a0 + c0 : a0 + c1], b[b0 + d0 : b0 + d1]))
+                pairs.extend(zip(a[a0 + c0 : a0 + c1], b[b0 + d0 : b0 + d1], strict=True))
             else:
                 pairs.extend((x, None) for x in a[a0 + c0 : a0 + c1])
                 pairs.extend((None, y) for y in b[b0 + d0 : b0 + d1])

@@ -31,7 +31,12 @@ RUNTIMES = ("auto", "docker", "local")
 FORMATS = ("table", "json")  # kept in step with tracer.render.FORMATS by a test
 
 RuntimeOpt = Annotated[
-    str, typer.Option("--runtime", "-r", help=f"Where programs run: {', '.join(RUNTIMES)} (auto: docker if an engine answers, else local).")
+    str,
+    typer.Option(
+        "--runtime",
+        "-r",
+        help=f"Where programs run: {', '.join(RUNTIMES)} (auto: docker if an engine answers, else local).",
+    ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every syscall, not only the sockets' life cycle.")]

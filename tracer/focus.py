@@ -16,22 +16,51 @@ from __future__ import annotations
 
 import re
 
-from tracer.model import Step, Syscall, Trace
+from tracer.model import Step, Trace
 from tracer.strace.decode import fd_desc, fd_of
 
 KIND = {
-    "socket": "create", "socketpair": "create",
-    "setsockopt": "configure", "getsockopt": "configure", "fcntl": "configure", "ioctl": "configure",
-    "getsockname": "inspect", "getpeername": "inspect",
-    "bind": "bind", "listen": "listen", "accept": "accept", "accept4": "accept", "connect": "connect",
-    "epoll_ctl": "wait", "epoll_wait": "wait", "epoll_pwait": "wait", "epoll_pwait2": "wait",
-    "poll": "wait", "ppoll": "wait", "select": "wait", "pselect6": "wait",
-    "write": "send", "writev": "send", "send": "send", "sendto": "send", "sendmsg": "send",
-    "sendmmsg": "send", "sendfile": "send", "pwrite64": "send",
-    "read": "receive", "readv": "receive", "recv": "receive", "recvfrom": "receive",
-    "recvmsg": "receive", "recvmmsg": "receive", "pread64": "receive",
-    "shutdown": "shutdown", "close": "close",
-    "dup": "configure", "dup2": "configure", "dup3": "configure",
+    "socket": "create",
+    "socketpair": "create",
+    "setsockopt": "configure",
+    "getsockopt": "configure",
+    "fcntl": "configure",
+    "ioctl": "configure",
+    "getsockname": "inspect",
+    "getpeername": "inspect",
+    "bind": "bind",
+    "listen": "listen",
+    "accept": "accept",
+    "accept4": "accept",
+    "connect": "connect",
+    "epoll_ctl": "wait",
+    "epoll_wait": "wait",
+    "epoll_pwait": "wait",
+    "epoll_pwait2": "wait",
+    "poll": "wait",
+    "ppoll": "wait",
+    "select": "wait",
+    "pselect6": "wait",
+    "write": "send",
+    "writev": "send",
+    "send": "send",
+    "sendto": "send",
+    "sendmsg": "send",
+    "sendmmsg": "send",
+    "sendfile": "send",
+    "pwrite64": "send",
+    "read": "receive",
+    "readv": "receive",
+    "recv": "receive",
+    "recvfrom": "receive",
+    "recvmsg": "receive",
+    "recvmmsg": "receive",
+    "pread64": "receive",
+    "shutdown": "shutdown",
+    "close": "close",
+    "dup": "configure",
+    "dup2": "configure",
+    "dup3": "configure",
 }
 CREATES = {"socket", "accept", "accept4"}
 DUPS = {"dup", "dup2", "dup3"}
@@ -87,9 +116,9 @@ def focus(trace: Trace) -> list[Step]:
                 steps.append(Step("wait", call))
             continue
         if name in KIND and _is_socket(fd, desc, sockets):
-            if name in DUPS or (name == "fcntl" and len(args) > 1 and args[1].startswith("F_DUPFD")):
-                if result_fd is not None and result_fd >= 0:
-                    sockets.add(result_fd)
+            duplicates = name in DUPS or (name == "fcntl" and len(args) > 1 and args[1].startswith("F_DUPFD"))
+            if duplicates and result_fd is not None and result_fd >= 0:
+                sockets.add(result_fd)
             if name == "close":
                 sockets.discard(fd)  # the number may come back as a file
             steps.append(Step(KIND[name], call))

@@ -9,7 +9,7 @@ these; they never mutate them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TypeAlias
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Exit:
     line_no: int = 0
 
 
-Event = Union[Syscall, Signal, Exit]
+Event: TypeAlias = Syscall | Signal | Exit
 
 
 @dataclass(frozen=True)

@@ -57,16 +57,20 @@ def _cell(step: Step | None) -> Text:
 
 
 def role_table(role: RoleComparison) -> Table:
-    table = Table(title=role.role, title_justify="left", title_style="bold", expand=True, box=box.SIMPLE_HEAD)
+    table = Table(title=role.role, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("", width=2, no_wrap=True)
     table.add_column("step", style="bold", no_wrap=True)
-    table.add_column("Go", ratio=3, overflow="fold")
-    table.add_column("Python", ratio=3, overflow="fold")
-    table.add_column("difference", ratio=2, overflow="fold")
+    table.add_column("Go", overflow="fold")
+    table.add_column("Python", overflow="fold")
+    table.add_column("difference", overflow="fold")
     for row in role.rows:
         table.add_row(
-            STATUS_MARK[row.status], row.kind, _cell(row.go), _cell(row.python),
-            "\n".join(row.differences), style=STATUS_STYLE[row.status],
+            STATUS_MARK[row.status],
+            row.kind,
+            _cell(row.go),
+            _cell(row.python),
+            "\n".join(row.differences),
+            style=STATUS_STYLE[row.status],
         )
     return table
 
@@ -87,7 +91,9 @@ def warnings(trace: Trace) -> list[str]:
     elif trace.exit_code not in (0, None):
         found.append(f"{who} exited with status {trace.exit_code}: {trace.stderr.strip()[-200:]}")
     if trace.problems:
-        found.append(f"{who}: {len(trace.problems)} log line(s) could not be read (first: line {trace.problems[0].line_no})")
+        found.append(
+            f"{who}: {len(trace.problems)} log line(s) could not be read (first: line {trace.problems[0].line_no})"
+        )
     return found
 
 

