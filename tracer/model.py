@@ -39,6 +39,8 @@ class Syscall:
 
     args:      top-level arguments as strace printed them (text, decorations kept).
     result:    the return value as printed (``"3"``, ``"-1"``, ``"?"``, ``"0x7f.."``).
+    result_desc: the ``-yy`` description of a returned fd (``TCP:[127.0.0.1:80->...]``).
+    result_note: what strace prints after the result (``flags O_RDWR``, ``Timeout``).
     errno:     the error name (``ECONNREFUSED``) when the call failed, else None.
     errmsg:    strace's text for the error (``Connection refused``), else None.
     duration:  seconds spent in the call (``-T``), when printed.
@@ -52,6 +54,8 @@ class Syscall:
     name: str
     args: tuple[str, ...]
     result: str
+    result_desc: str | None = None
+    result_note: str | None = None
     errno: str | None = None
     errmsg: str | None = None
     duration: float | None = None
