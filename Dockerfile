@@ -18,15 +18,20 @@ RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonex
 # Pure-Go binaries: the net package then uses its own resolver and netpoller,
 # the same whether or not the base image has a C compiler.
 ENV CGO_ENABLED=0 GOTOOLCHAIN=local
+# Go's addr2line turns the -k frames of a traced Go program into file:line.
+# Built here because recent Go distributions no longer ship it prebuilt.
+RUN go build -o /opt/tracer/addr2line cmd/addr2line && rm -rf /root/.cache/go-build
 WORKDIR /src
 # The build context holds only go.mod and the .go files (tracer builds it), so
-# editing a Python sample never invalidates this layer.
+# editing a Python sample never invalidates this layer. -gcflags=-l keeps the
+# sample's own calls from being inlined (only in package main), so each -k
+# stack frame maps back to the sample's line rather than into io or net.
 COPY go_samples/ /src/
 RUN set -eu; \
     for pkg in $(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); do \
         rel=${pkg#tracer.local/samples/}; \
         mkdir -p "/opt/tracer/bin/$(dirname "$rel")"; \
-        go build -o "/opt/tracer/bin/$rel" "./$rel"; \
+        go build -gcflags=-l -o "/opt/tracer/bin/$rel" "./$rel"; \
     done; \
     go version > /opt/tracer/go-version; \
     rm -rf /root/.cache/go-build

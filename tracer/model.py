@@ -16,15 +16,20 @@ from typing import TypeAlias
 class Origin:
     """Where a syscall came from in the traced program.
 
-    api:   the language API call behind it (``net.Listen``, ``socket.bind``),
-           or a runtime label such as ``runtime`` when the runtime made it alone.
-    file:  the user's source file (base name), when known.
-    line:  the line in ``file``, when known.
+    api:    the language API call behind it (``net.Listen``, ``socket.bind``),
+            or ``runtime`` when the language runtime made it on its own.
+    file:   the user's source file, relative to the program's directory, when known.
+    line:   the line in ``file`` that made the call, when known.
+    helper: the library function the user called that made the API call for
+            them (``io.ReadFull``, ``socket.create_connection``), if any.
+    frame:  for a ``runtime`` call, the runtime function that made it.
     """
 
     api: str
     file: str | None = None
     line: int | None = None
+    helper: str | None = None
+    frame: str | None = None
 
     @property
     def where(self) -> str:

@@ -11,6 +11,7 @@ groups to the roles after it as ``{name}`` in their arguments.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +76,12 @@ def get(name: str) -> Scenario:
 
 
 def samples_dir() -> Path:
-    """go_samples/: inside the installed package, or at the top of a source checkout."""
+    """go_samples/: $TRACER_SAMPLES_DIR (a copy being edited), the installed package's, or the checkout's."""
+    override = os.environ.get("TRACER_SAMPLES_DIR")
+    if override:
+        if not (Path(override) / "go.mod").is_file():
+            raise UsageError(f"TRACER_SAMPLES_DIR={override} holds no go.mod; point it at a copy of go_samples/.")
+        return Path(override).resolve()
     here = Path(__file__).resolve().parent
     for candidate in (here / "go_samples", here.parent / "go_samples"):
         if (candidate / "go.mod").is_file():

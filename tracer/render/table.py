@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracer.model import Comparison, RoleComparison, Row, Step, Syscall, Trace
+from tracer.model import Comparison, Origin, RoleComparison, Row, Step, Syscall, Trace
 from tracer.strace.decode import sockaddr
 
 MAX_STRING = 40
+WIDE = 140  # columns from which differences get their own column
 STATUS_STYLE = {"same": "", "differs": "yellow", "go-only": "cyan", "python-only": "magenta"}
 STATUS_MARK = {"same": "=", "differs": "≠", "go-only": "Go", "python-only": "Py"}
 FD_DECORATION = re.compile(r"^(-?\d+|[A-Z_]+)<.*>$", re.S)
@@ -52,26 +53,54 @@ def short_call(call: Syscall) -> str:
     return text
 
 
-def _cell(step: Step | None) -> Text:
-    return Text(short_call(step.call)) if step else Text("")
+def origin_text(origin: Origin | None) -> str:
+    """``net.Listen main.go:11``; ``socket.connect main.py:8 (in socket.create_connection)``;
+    ``runtime: runtime.netpoll``."""
+    if origin is None:
+        return ""
+    if origin.api == "runtime":
+        text = f"runtime: {origin.frame}" if origin.frame else "runtime"
+        return f"{text}, once, in {origin.helper} {origin.where}".strip() if origin.helper else text
+    text = f"{origin.api} {origin.where}".strip()
+    return f"{text} (in {origin.helper})" if origin.helper else text
 
 
-def role_table(role: RoleComparison) -> Table:
+def _cell(step: Step | None, shown_origin: str) -> Text:
+    """The call, under its origin when the origin is not the one just shown on this side."""
+    if step is None:
+        return Text("")
+    cell = Text()
+    origin = origin_text(step.call.origin)
+    if origin and origin != shown_origin:
+        cell.append(origin + "\n", style="dim")
+    cell.append(short_call(step.call))
+    return cell
+
+
+def role_table(role: RoleComparison, width: int) -> Table:
+    """One role's rows. Differences get a column of their own when the terminal
+    is wide enough; otherwise they go under the Python call, where a reader
+    comparing left to right arrives last."""
+    wide = width >= WIDE
     table = Table(title=role.role, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("", width=2, no_wrap=True)
     table.add_column("step", style="bold", no_wrap=True)
     table.add_column("Go", overflow="fold")
     table.add_column("Python", overflow="fold")
-    table.add_column("difference", overflow="fold")
+    if wide:
+        table.add_column("difference", overflow="fold")
+    last = {"go": "", "python": ""}  # one API call often makes several rows: name it once
     for row in role.rows:
-        table.add_row(
-            STATUS_MARK[row.status],
-            row.kind,
-            _cell(row.go),
-            _cell(row.python),
-            "\n".join(row.differences),
-            style=STATUS_STYLE[row.status],
-        )
+        go, python = _cell(row.go, last["go"]), _cell(row.python, last["python"])
+        for side, step in (("go", row.go), ("python", row.python)):
+            if step is not None:
+                last[side] = origin_text(step.call.origin)
+        cells: list[str | Text] = [STATUS_MARK[row.status], row.kind, go, python]
+        if wide:
+            cells.append("\n".join(row.differences))
+        elif row.differences:
+            python.append("".join(f"\n≠ {d}" for d in row.differences), style="italic")
+        table.add_row(*cells, style=STATUS_STYLE[row.status])
     return table
 
 
@@ -101,7 +130,7 @@ def render(comparison: Comparison, console: Console) -> None:
     console.print(Text(f"tracer compare {comparison.scenario}  ·  runtime: {comparison.runtime}", style="bold"))
     for role in comparison.roles:
         console.print()
-        console.print(role_table(role))
+        console.print(role_table(role, console.width))
         console.print(f"  {role.role}: {summary(role.rows)}")
         for warning in warnings(role.go) + warnings(role.python):
             console.print(Text(f"  warning: {warning}", style="red"))

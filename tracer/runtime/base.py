@@ -33,22 +33,36 @@ class Runtime(Protocol):
     def run(self, scenario: Scenario, report: Report) -> list[Trace]: ...
 
 
+# What each language adds: Go's own symbol table makes strace's -k stacks
+# readable (the link stage takes the API and line from them); Python is linked
+# through the markers its bootstrap writes, so -k would only add cost.
+LANG_FLAGS: dict[str, list[str]] = {"go": ["-k"], "python": []}
+
+
 def plan(
     scenario: Scenario,
     argv: Callable[[str, str], list[str]],
     out: str,
     strace: tuple[str, ...] = STRACE,
+    addr2line: str | None = None,
 ) -> dict[str, Any]:
     """The driver's plan: one session per language, its roles in start order."""
     return {
         "strace": list(strace),
         "timeout": scenario.timeout,
         "out": out,
+        "addr2line": addr2line,
         "sessions": [
             {
                 "name": lang,
                 "programs": [
-                    {"role": role.name, "argv": [*argv(lang, role.name), *role.args], "ready": role.ready}
+                    {
+                        "role": role.name,
+                        "argv": [*argv(lang, role.name), *role.args],
+                        "ready": role.ready,
+                        "strace_flags": LANG_FLAGS[lang],
+                        "symbolize": lang == "go",
+                    }
                     for role in scenario.roles
                 ],
             }
@@ -63,8 +77,13 @@ def write_plan(directory: Path, content: dict[str, Any]) -> Path:
     return path
 
 
-def collect(scenario: Scenario, out: Path) -> list[Trace]:
-    """Parse each program's log in ``out``; a missing result.json means the run was cut."""
+def collect(scenario: Scenario, out: Path, source_dir: Callable[[str, str], str]) -> list[Trace]:
+    """Parse and link each program's log in ``out``; a missing result.json means the run was cut.
+
+    ``source_dir(lang, role)`` is where the program's sources were in the run,
+    so that file:line is given relative to it.
+    """
+    from tracer.link import link_go
     from tracer.strace.parser import parse_file
 
     try:
@@ -79,19 +98,28 @@ def collect(scenario: Scenario, out: Path) -> list[Trace]:
             log = out / f"{key}.strace"
             events, problems = parse_file(log) if log.exists() else ([], [])
             result = results.get(key, {})
-            traces.append(
-                Trace(
-                    label=lang,
-                    role=role.name,
-                    events=tuple(events),
-                    problems=tuple(problems),
-                    exit_code=result.get("exit_code", _exit_status(events)),
-                    timed_out=bool(result.get("timed_out", cut)),
-                    stdout=result.get("stdout", ""),
-                    stderr=result.get("stderr", ""),
-                )
+            trace = Trace(
+                label=lang,
+                role=role.name,
+                events=tuple(events),
+                problems=tuple(problems),
+                exit_code=result.get("exit_code", _exit_status(events)),
+                timed_out=bool(result.get("timed_out", cut)),
+                stdout=result.get("stdout", ""),
+                stderr=result.get("stderr", ""),
             )
+            if lang == "go":
+                trace = link_go(trace, _lines(out / f"{key}.lines.json"), source_dir(lang, role.name))
+            traces.append(trace)
     return traces
+
+
+def _lines(path: Path) -> dict[str, str]:
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _exit_status(events: list[Any]) -> int | None:

