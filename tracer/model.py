@@ -151,17 +151,40 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Note:
+    """An explanation of a known difference, from ``tracer/notes.yaml``.
+
+    id:         a stable name (``go-nonblocking``), used by exports to refer to it.
+    title:      one line.
+    text:       the explanation, checked against what the kernel does.
+    references: the Go or CPython source file or man page it rests on.
+    """
+
+    id: str
+    title: str
+    text: str
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Row:
     """One row of a comparison.
 
     go / python: the step on each side, or None when only one side made it.
     differences: what differs between the two sides ("flags: SOCK_NONBLOCK only in Go").
+    notes:       the notes that explain the row; a row that differs or stands
+                 alone with no note is *unexplained*, and is shown as such.
     """
 
     kind: str
     go: Step | None
     python: Step | None
     differences: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def explained(self) -> bool:
+        return self.status == "same" or bool(self.notes)
 
     @property
     def status(self) -> str:
@@ -182,6 +205,13 @@ class RoleComparison:
 
 @dataclass(frozen=True)
 class Comparison:
+    """A scenario's run, role by role.
+
+    environment: what it ran on (kernel, go, python, strace, image), as the
+                 runtime measured it; empty when unknown.
+    """
+
     scenario: str
     runtime: str
     roles: tuple[RoleComparison, ...]
+    environment: dict[str, str] = field(default_factory=dict)
