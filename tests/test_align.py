@@ -60,7 +60,7 @@ def test_focus_keeps_only_the_socket_story() -> None:
 
 def test_focus_keeps_gos_somaxconn_read_beside_its_sockets() -> None:
     steps = focus(load("go", "server"))
-    assert any(s.kind == "sysctl" and "somaxconn" in s.call.args[1] for s in steps)
+    assert any(s.kind == "config" and "somaxconn" in s.call.args[1] for s in steps)
     assert {s.call.name for s in steps} >= {
         "socket",
         "bind",

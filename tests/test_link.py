@@ -35,7 +35,7 @@ def origins(trace: Trace) -> dict[str, set[tuple[str, str | None, int | None]]]:
     for step in focus(trace):
         o = step.call.origin
         assert o is not None, f"{step.call.name} at log line {step.call.line_no} has no origin"
-        if step.kind != "sysctl":  # somaxconn's read is not the connection's
+        if step.kind != "config":  # somaxconn's read is not the connection's
             found.setdefault(step.call.name, set()).add((o.api, o.file, o.line))
     return found
 
@@ -120,10 +120,10 @@ def test_shifting_the_code_moves_every_reported_line(tmp_path: Path) -> None:
     old, new = json.loads(before.stdout), json.loads(after.stdout)
     for lang in ("go",):
         # THEN the same calls are linked, each 7 lines further down
-        was, now = linked_lines(old, lang), linked_lines(new, lang)
+        # (sets: whether a read first finds EAGAIN depends on scheduling, not on the code)
+        was, now = set(linked_lines(old, lang)), set(linked_lines(new, lang))
         assert was, f"no {lang} call was linked to a line"
-        assert [(name, api) for name, api, _ in now] == [(name, api) for name, api, _ in was]
-        assert [line for *_, line in now] == [line + 7 for *_, line in was]
+        assert now == {(name, api, line + 7) for name, api, line in was}
 
 
 @pytest.mark.docker

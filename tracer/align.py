@@ -9,7 +9,7 @@ order of both sides. Pure, and safe on empty input.
 How rows are found, in two levels:
 
 1. Each side is cut into socket *lives*: the steps on one socket fd from its
-   creation to its close (plus the poller and sysctl steps made while it was
+   creation to its close (plus the poller and config steps made while it was
    the socket in use). Lives are paired by what they did (a listener with a
    listener, an accepted connection with an accepted connection), so that Go's
    probe sockets, which Python never makes, cannot steal Python's steps.
@@ -46,7 +46,7 @@ def key(step: Step) -> str:
         return f"{step.kind} {call.args[1]}"
     if call.name == "epoll_ctl" and len(call.args) > 1:
         return f"{step.kind} {call.name} {call.args[1]}"
-    if step.kind in ("wait", "sysctl", "inspect"):
+    if step.kind in ("wait", "config", "inspect"):
         return f"{step.kind} {call.name}"
     return step.kind
 
@@ -91,7 +91,7 @@ def lives(steps: Sequence[Step]) -> list[Life]:
             life = None
         elif fd is not None and fd in open_:
             life = open_[fd]
-        elif fd is None or step.kind in ("sysctl", "wait"):
+        elif fd is None or step.kind in ("config", "wait"):
             life = current  # made on behalf of the socket in use
         else:
             life = None  # a socket whose creation the log does not show

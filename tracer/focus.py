@@ -3,8 +3,10 @@
 Contract: ``focus(trace)`` takes a ``Trace`` and returns the ``Step`` list of
 its socket story, in log order: every call on a socket fd from its creation
 (socket, accept/accept4, dup) to its close, the poller calls that register a
-socket or report it ready, and reads of the kernel's network settings under
-/proc/sys/net (Go reads the listen backlog limit there). ``everything(trace)``
+socket or report it ready, and reads of network configuration (kind
+``config``): the kernel's settings under /proc/sys/net (Go reads the listen
+backlog limit there) and the resolver's files (/etc/hosts, nsswitch.conf,
+resolv.conf...), opened or only looked for. ``everything(trace)``
 keeps every syscall. Both are pure and safe on an empty trace.
 
 Sockets are found two ways, so that logs without ``-yy`` work too: the fds
@@ -66,7 +68,12 @@ CREATES = {"socket", "accept", "accept4"}
 DUPS = {"dup", "dup2", "dup3"}
 WAITS = {"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll", "ppoll", "select", "pselect6"}
 SOCKET_DESC = re.compile(r"(TCP|UDP|UNIX|NETLINK|RAW|PACKET|MPTCP|SCTP|socket:|L2TP|XDP)")
-SYSCTL = "/proc/sys/net/"
+# Files whose reading is part of a network story: kernel settings and the resolver's configuration.
+CONFIG = re.compile(
+    r'^"(/proc/sys/net/|/etc/(hosts|resolv\.conf|nsswitch\.conf|gai\.conf|host\.conf|services|protocols)")'
+)
+CONFIG_CALLS = {"read", "pread64", "close", "fcntl", "fstat", "newfstatat", "lseek"}
+OPENS = {"openat", "open"}
 POLL_FD = re.compile(r"fd=(\d+)")
 
 
@@ -76,7 +83,7 @@ def everything(trace: Trace) -> list[Step]:
 
 def focus(trace: Trace) -> list[Step]:
     sockets: set[int] = set()
-    sysctls: set[int] = set()
+    configs: set[int] = set()
     polled = False  # a poller has had a socket registered on it
     steps: list[Step] = []
     for call in trace.syscalls:
@@ -92,15 +99,16 @@ def focus(trace: Trace) -> list[Step]:
                 sockets.update(int(n) for n in re.findall(r"\d+", args[3]))
             steps.append(Step(KIND[name], call))
             continue
-        if name == "openat" and len(args) > 1 and args[1].startswith(f'"{SYSCTL}'):
-            if result_fd is not None and result_fd >= 0:
-                sysctls.add(result_fd)
-            steps.append(Step("sysctl", call))
+        path = args[1] if name == "openat" and len(args) > 1 else first if name in OPENS | {"stat", "access"} else ""
+        if path and CONFIG.match(path):
+            if name in OPENS and result_fd is not None and result_fd >= 0:
+                configs.add(result_fd)
+            steps.append(Step("config", call))
             continue
-        if fd is not None and fd in sysctls and name in ("read", "pread64", "close", "fcntl", "fstat", "newfstatat"):
+        if fd is not None and fd in configs and name in CONFIG_CALLS:
             if name == "close":
-                sysctls.discard(fd)
-            steps.append(Step("sysctl", call))
+                configs.discard(fd)
+            steps.append(Step("config", call))
             continue
         if name == "epoll_ctl" and len(args) > 2:
             target, target_desc = fd_of(args[2]), fd_desc(args[2])

@@ -126,6 +126,8 @@ class Trace:
     exit_code: the program's exit status, None when it was killed or never ran.
     timed_out: True when the runtime killed it at the wall-clock timeout; the
                events then stop where the program was cut.
+    tcp_counters: the kernel's TcpExt counters that changed while the
+               program's session ran (``ListenOverflows``), from /proc/net/netstat.
     """
 
     label: str
@@ -136,6 +138,7 @@ class Trace:
     timed_out: bool = False
     stdout: str = ""
     stderr: str = ""
+    tcp_counters: dict[str, int] = field(default_factory=dict)
 
     @property
     def syscalls(self) -> tuple[Syscall, ...]:

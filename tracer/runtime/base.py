@@ -107,6 +107,7 @@ def collect(scenario: Scenario, out: Path, source_dir: Callable[[str, str], str]
                 timed_out=bool(result.get("timed_out", cut)),
                 stdout=result.get("stdout", ""),
                 stderr=result.get("stderr", ""),
+                tcp_counters=result.get("tcp_counters", {}),
             )
             if lang == "go":
                 trace = link_go(trace, _lines(out / f"{key}.lines.json"), source_dir(lang, role.name))

@@ -53,7 +53,10 @@ class Program:
         self.symbolize = False
         self.proc = subprocess.Popen(
             [*strace, "-o", self.log, "--", *argv],
-            stdin=subprocess.DEVNULL,
+            # A server that must outlive its clients reads stdin to its end:
+            # the driver closes it once every program started after it has
+            # exited, so no program ever has to sleep or be killed to stop.
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -93,6 +96,11 @@ class Program:
             match = pattern.search(line.rstrip("\n"))
             if match:
                 return match.groupdict()
+
+    def close_stdin(self) -> None:
+        with contextlib.suppress(OSError):
+            assert self.proc.stdin
+            self.proc.stdin.close()
 
     def wait(self, deadline: float) -> None:
         try:
@@ -214,8 +222,22 @@ def symbolize(log: str, binary: str, addr2line: str, out: str) -> None:
     os.replace(out + ".tmp", out)
 
 
+def tcp_counters() -> dict[str, int]:
+    """The kernel's TcpExt counters of this network namespace (ListenOverflows, ...)."""
+    try:
+        with open("/proc/net/netstat") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:") and values.startswith("TcpExt:"):
+            return dict(zip(names.split()[1:], map(int, values.split()[1:]), strict=False))
+    return {}
+
+
 def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
     deadline = time.monotonic() + float(plan["timeout"])
+    counters = tcp_counters()
     values: dict[str, str] = {}
     started: list[Program] = []
     results: dict[str, Any] = {}
@@ -235,12 +257,18 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
                 values.update(found)
         # The last started (the client) finishes first; the server after it.
         for program in reversed(started):
+            program.close_stdin()
             program.wait(deadline)
     finally:
         for program in started:
             program.kill()
+    after = tcp_counters()
+    # What the kernel counted during this session (e.g. ListenOverflows when a
+    # backlog was full), shared by its programs since they share the namespace.
+    changed = {name: after[name] - counters.get(name, 0) for name in after if after[name] != counters.get(name, 0)}
     for program in started:
         results[program.key] = program.report()
+        results[program.key]["tcp_counters"] = changed
         if program.symbolize and plan.get("addr2line") and os.path.exists(program.log):
             try:
                 lines = os.path.join(plan["out"], program.key + ".lines.json")
