@@ -9,6 +9,8 @@ traced, marking programs that timed out or exited non-zero.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tracer import align as aligner
 from tracer import focus as focuser
 from tracer.errors import RunError
@@ -29,7 +31,10 @@ def compare(scenario: Scenario, runtime: Runtime, report: Report, everything: bo
         go, python = by_key[("go", role.name)], by_key[("python", role.name)]
         rows = aligner.align(select(go), select(python))
         roles.append(RoleComparison(role.name, go, python, tuple(rows)))
-    return Comparison(scenario.name, runtime.name, tuple(roles))
+    comparison = Comparison(scenario.name, runtime.name, tuple(roles))
+    if scenario.observe is not None:
+        comparison = replace(comparison, observations=scenario.observe(comparison))
+    return comparison
 
 
 def _never_ran(scenario: Scenario, trace: Trace) -> str:

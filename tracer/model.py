@@ -210,11 +210,15 @@ class RoleComparison:
 class Comparison:
     """A scenario's run, role by role.
 
-    environment: what it ran on (kernel, go, python, strace, image), as the
-                 runtime measured it; empty when unknown.
+    environment:  what it ran on (kernel, go, python, strace, image), as the
+                  runtime measured it; empty when unknown.
+    observations: what this run showed, in sentences computed from the run
+                  itself by the scenario (connections that completed or timed
+                  out, the kernel's overflow count); never canned text.
     """
 
     scenario: str
     runtime: str
     roles: tuple[RoleComparison, ...]
     environment: dict[str, str] = field(default_factory=dict)
+    observations: tuple[str, ...] = ()

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tracer.errors import UsageError
+from tracer.model import Comparison
 
 LANGS = ("go", "python")
 SOURCE_FILE = {"go": "main.go", "python": "main.py"}
@@ -37,11 +39,18 @@ class Role:
 
 @dataclass(frozen=True)
 class Scenario:
+    """A named pair of programs.
+
+    observe: optional; computes, from the finished comparison, sentences that
+             state what this run showed (counts, errnos, kernel counters).
+    """
+
     name: str
     summary: str
     directory: str
     roles: tuple[Role, ...]
     timeout: float = 20.0
+    observe: Callable[[Comparison], tuple[str, ...]] | None = None
 
     def source(self, role: str, lang: str) -> Path:
         return samples_dir() / self.directory / role / SOURCE_FILE[lang]

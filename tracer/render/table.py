@@ -21,6 +21,21 @@ from tracer.strace.decode import sockaddr
 
 MAX_STRING = 40
 WIDE = 140  # columns from which differences get their own column
+# TcpExt counters that tell of refused, dropped or retried connections; the
+# others (ACK and segment statistics) change on every run and say little.
+TROUBLE_COUNTERS = {
+    "ListenOverflows",
+    "ListenDrops",
+    "TCPReqQFullDrop",
+    "TCPReqQFullDoCookies",
+    "TCPSynRetrans",
+    "TCPTimeouts",
+    "TCPBacklogDrop",
+    "TCPAbortOnTimeout",
+    "TCPAbortOnData",
+    "TCPAbortOnClose",
+    "OutOfWindowIcmps",
+}
 STATUS_STYLE = {"same": "", "differs": "yellow", "go-only": "cyan", "python-only": "magenta"}
 STATUS_MARK = {"same": "=", "differs": "≠", "go-only": "Go", "python-only": "Py"}
 FD_DECORATION = re.compile(r"^(-?\d+|[A-Z_]+)<.*>$", re.S)
@@ -134,3 +149,13 @@ def render(comparison: Comparison, console: Console) -> None:
         console.print(f"  {role.role}: {summary(role.rows)}")
         for warning in warnings(role.go) + warnings(role.python):
             console.print(Text(f"  warning: {warning}", style="red"))
+        for trace in (role.go, role.python):
+            counted = {k: v for k, v in trace.tcp_counters.items() if k in TROUBLE_COUNTERS}
+            if counted and trace.role == comparison.roles[0].role:  # one session, counted once
+                listed = ", ".join(f"{name} {value}" for name, value in sorted(counted.items()))
+                console.print(f"  the kernel counted during the {trace.label} run: {listed}")
+    if comparison.observations:
+        console.print()
+        console.print(Text("What this run showed", style="bold"))
+        for sentence in comparison.observations:
+            console.print(f"  • {sentence}", soft_wrap=True)
