@@ -19,11 +19,14 @@ How rows are found, in two levels:
    matches is matched again without the errno (so ``connect`` → EINPROGRESS
    still shares a row with a ``connect`` that succeeded, and says so).
 
-Both levels use ``difflib.SequenceMatcher`` on those keys.
+Both levels use ``difflib.SequenceMatcher`` on those keys, over runs of equal
+keys; past a size where its quadratic search would be slow, a windowed greedy
+walk (see ``blocks``) keeps long traces aligning in linear time.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -118,19 +121,101 @@ def _match(
 ) -> list[tuple[T | None, T | None]]:
     """Pair two sequences: first on ``strict`` keys, then what is left on ``loose`` keys."""
     pairs: list[tuple[T | None, T | None]] = []
-    outer = SequenceMatcher(None, [strict(x) for x in a], [strict(y) for y in b], autojunk=False)
-    for op, a0, a1, b0, b1 in outer.get_opcodes():
-        if op == "equal":
+    for tag, a0, a1, b0, b1 in blocks([strict(x) for x in a], [strict(y) for y in b]):
+        if tag == "equal":
             pairs.extend(zip(a[a0:a1], b[b0:b1], strict=True))
             continue
-        inner = SequenceMatcher(None, [loose(x) for x in a[a0:a1]], [loose(y) for y in b[b0:b1]], autojunk=False)
-        for op2, c0, c1, d0, d1 in inner.get_opcodes():
-            if op2 == "equal":
+        for tag2, c0, c1, d0, d1 in blocks([loose(x) for x in a[a0:a1]], [loose(y) for y in b[b0:b1]]):
+            if tag2 == "equal":
                 pairs.extend(zip(a[a0 + c0 : a0 + c1], b[b0 + d0 : b0 + d1], strict=True))
             else:
                 pairs.extend((x, None) for x in a[a0 + c0 : a0 + c1])
                 pairs.extend((None, y) for y in b[b0 + d0 : b0 + d1])
     return pairs
+
+
+# Above this many pairs of runs, SequenceMatcher's quadratic search is too slow
+# (a long-lived connection, an HTTP server's many requests) and a greedy walk
+# that looks WINDOW runs ahead for the nearest match takes over.
+EXACT_LIMIT = 250_000
+WINDOW = 48
+
+Block = tuple[str, int, int, int, int]
+
+
+def blocks(ka: Sequence[Hashable], kb: Sequence[Hashable]) -> list[Block]:
+    """Like ``SequenceMatcher.get_opcodes`` with two tags: ``equal``, or ``apart``
+    (a stretch of each side that matched nothing; either may be empty).
+
+    Runs of equal keys are compressed first (a thousand reads in a row are one
+    run), so the cost follows the number of runs, and stays linear in the
+    input however long it is.
+    """
+    ra, rb = _runs(ka), _runs(kb)
+    if len(ra) * len(rb) <= EXACT_LIMIT:
+        matcher = SequenceMatcher(None, [k for k, _, _ in ra], [k for k, _, _ in rb], autojunk=False)
+        run_ops = [(tag == "equal", i0, i1, j0, j1) for tag, i0, i1, j0, j1 in matcher.get_opcodes()]
+    else:
+        run_ops = _greedy([k for k, _, _ in ra], [k for k, _, _ in rb])
+    found: list[Block] = []
+    for equal, i0, i1, j0, j1 in run_ops:
+        if not equal:
+            a0, a1 = _span(ra, i0, i1, len(ka))
+            b0, b1 = _span(rb, j0, j1, len(kb))
+            found.append(("apart", a0, a1, b0, b1))
+            continue
+        for (_, sa, la), (_, sb, lb) in zip(ra[i0:i1], rb[j0:j1], strict=True):
+            common = min(la, lb)
+            found.append(("equal", sa, sa + common, sb, sb + common))
+            if la != lb:  # the longer run's surplus stands alone
+                found.append(("apart", sa + common, sa + la, sb + common, sb + lb))
+    return found
+
+
+def _runs(keys: Sequence[Hashable]) -> list[tuple[Hashable, int, int]]:
+    runs: list[tuple[Hashable, int, int]] = []
+    for index, k in enumerate(keys):
+        if runs and runs[-1][0] == k:
+            runs[-1] = (k, runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((k, index, 1))
+    return runs
+
+
+def _span(runs: list[tuple[Hashable, int, int]], i0: int, i1: int, total: int) -> tuple[int, int]:
+    start = runs[i0][1] if i0 < len(runs) else total
+    end = runs[i1][1] if i1 < len(runs) else total
+    return start, end
+
+
+def _greedy(ka: list[Hashable], kb: list[Hashable]) -> list[tuple[bool, int, int, int, int]]:
+    """Walk both sides; on a mismatch, jump to the nearest pair of equal keys within WINDOW."""
+    where: dict[Hashable, list[int]] = {}
+    for j, k in enumerate(kb):
+        where.setdefault(k, []).append(j)
+    ops: list[tuple[bool, int, int, int, int]] = []
+    i = j = 0
+    while i < len(ka) and j < len(kb):
+        if ka[i] == kb[j]:
+            start_i, start_j = i, j
+            while i < len(ka) and j < len(kb) and ka[i] == kb[j]:
+                i, j = i + 1, j + 1
+            ops.append((True, start_i, i, start_j, j))
+            continue
+        best: tuple[int, int] | None = None
+        for di in range(min(WINDOW, len(ka) - i)):
+            positions = where.get(ka[i + di], [])
+            at = bisect_left(positions, j)
+            if at < len(positions) and positions[at] - j < WINDOW:
+                dj = positions[at] - j
+                if best is None or di + dj < best[0] + best[1]:
+                    best = (di, dj)
+        di, dj = best if best is not None else (1, 1)
+        ops.append((False, i, i + di, j, j + dj))
+        i, j = i + di, j + dj
+    if i < len(ka) or j < len(kb):
+        ops.append((False, i, len(ka), j, len(kb)))
+    return ops
 
 
 Placed = tuple[int | None, int | None, Row]
