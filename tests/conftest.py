@@ -44,7 +44,9 @@ def docker_client() -> Iterator[object]:
     client.close()
 
 
-def tracer_containers(client: object) -> list[object]:
-    from tracer.runtime.docker import LABEL
+def tracer_containers(client: object, session: str) -> list[object]:
+    """The containers one tracer runtime (one session) made that still exist."""
+    from tracer.runtime.docker import SESSION_LABEL
 
-    return client.containers.list(all=True, filters={"label": LABEL})  # type: ignore[attr-defined,no-any-return]
+    found = client.containers.list(all=True, filters={"label": f"{SESSION_LABEL}={session}"})  # type: ignore[attr-defined]
+    return list(found)

@@ -49,7 +49,7 @@ def test_container_runs_hardened(runtime: DockerRuntime, image: str, docker_clie
         deadline = time.monotonic() + 20
         running: list[object] = []
         while not running and time.monotonic() < deadline:
-            running = [c for c in tracer_containers(docker_client) if c.status == "running"]  # type: ignore[attr-defined]
+            running = [c for c in tracer_containers(docker_client, runtime.session) if c.status == "running"]  # type: ignore[attr-defined]
             time.sleep(0.1)
         assert running, "the container never showed up"
         attrs = running[0].attrs  # type: ignore[attr-defined]
@@ -69,14 +69,16 @@ def test_container_runs_hardened(runtime: DockerRuntime, image: str, docker_clie
     finally:
         worker.join(timeout=30)
     # AND it is gone once the run is over
-    assert tracer_containers(docker_client) == []
+    assert tracer_containers(docker_client, runtime.session) == []
 
 
-def test_container_is_killed_at_its_wall_clock_limit(runtime: DockerRuntime, image: str, docker_client: object) -> None:
+def test_container_is_killed_at_its_wall_clock_limit(
+    runtime: DockerRuntime, image: str, docker_client: object
+) -> None:
     started = time.monotonic()
     runtime._run_container(image, {}, ["python3", "-c", "import time; time.sleep(600)"], 2.0)
     assert time.monotonic() - started < 30
-    assert tracer_containers(docker_client) == []
+    assert tracer_containers(docker_client, runtime.session) == []
 
 
 def test_a_program_that_never_exits_is_killed_and_its_trace_kept(runtime: DockerRuntime, docker_client: object) -> None:
@@ -97,20 +99,21 @@ def test_a_program_that_never_exits_is_killed_and_its_trace_kept(runtime: Docker
         # AND strace saw the kill
         kills = [e for e in trace.events if isinstance(e, Exit) and e.signal == "SIGKILL"]
         assert kills, f"no kill line in the {trace.label} trace"
-    assert tracer_containers(docker_client) == []
+    assert tracer_containers(docker_client, runtime.session) == []
 
 
 INTERRUPT = textwrap.dedent(
     """
-    import sys, tempfile
+    import sys
     from dataclasses import replace
     from tracer import scenarios
     from tracer.runtime.docker import DockerRuntime
     tcp_echo = scenarios.get("tcp-echo")
     hang = replace(tcp_echo, roles=tcp_echo.roles[:1], timeout=120.0)
-    print(tempfile.gettempdir(), flush=True)
+    runtime = DockerRuntime.connect()
+    print(runtime.session, flush=True)
     try:
-        DockerRuntime.connect().run(hang, lambda _: None)
+        runtime.run(hang, lambda _: None)
     except KeyboardInterrupt:
         sys.exit(130)
     """
@@ -120,9 +123,11 @@ INTERRUPT = textwrap.dedent(
 def test_ctrl_c_during_a_run_leaves_no_container_and_no_temporary_directory(image: str, docker_client: object) -> None:
     before = set(Path("/tmp").glob("tracer-*"))
     proc = subprocess.Popen([sys.executable, "-c", INTERRUPT], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout
+    session = proc.stdout.readline().strip()
     try:
         deadline = time.monotonic() + 60
-        while not [c for c in tracer_containers(docker_client) if c.status == "running"]:  # type: ignore[attr-defined]
+        while not [c for c in tracer_containers(docker_client, session) if c.status == "running"]:  # type: ignore[attr-defined]
             assert time.monotonic() < deadline, "the container never started"
             assert proc.poll() is None, "the run ended before it could be interrupted"
             time.sleep(0.1)
@@ -131,7 +136,7 @@ def test_ctrl_c_during_a_run_leaves_no_container_and_no_temporary_directory(imag
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert tracer_containers(docker_client) == []
+    assert tracer_containers(docker_client, session) == []
     assert set(Path("/tmp").glob("tracer-*")) <= before
 
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from tracer import align as aligner
 from tracer import focus as focuser
+from tracer import notes
 from tracer.errors import RunError
 from tracer.model import Comparison, RoleComparison, Trace
 from tracer.runtime import Report, Runtime
@@ -29,7 +30,7 @@ def compare(scenario: Scenario, runtime: Runtime, report: Report, everything: bo
     roles = []
     for role in scenario.roles:
         go, python = by_key[("go", role.name)], by_key[("python", role.name)]
-        rows = aligner.align(select(go), select(python))
+        rows = notes.explain(aligner.align(select(go), select(python)))
         roles.append(RoleComparison(role.name, go, python, tuple(rows)))
     comparison = Comparison(scenario.name, runtime.name, tuple(roles))
     if scenario.observe is not None:

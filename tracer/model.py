@@ -175,8 +175,10 @@ class Row:
 
     go / python: the step on each side, or None when only one side made it.
     differences: what differs between the two sides ("flags: SOCK_NONBLOCK only in Go").
-    notes:       the notes that explain the row; a row that differs or stands
-                 alone with no note is *unexplained*, and is shown as such.
+    notes:       the notes that explain the row.
+    uncovered:   the differences no note explains. A row that stands alone
+                 with no note, or has an uncovered difference, is
+                 *unexplained*, and is shown as such.
     """
 
     kind: str
@@ -184,10 +186,13 @@ class Row:
     python: Step | None
     differences: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
+    uncovered: tuple[str, ...] = ()
 
     @property
     def explained(self) -> bool:
-        return self.status == "same" or bool(self.notes)
+        if self.status == "same":
+            return True
+        return bool(self.notes) and not self.uncovered
 
     @property
     def status(self) -> str:

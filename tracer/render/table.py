@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracer.model import Comparison, Origin, RoleComparison, Row, Step, Syscall, Trace
+from tracer.model import Comparison, Note, Origin, RoleComparison, Row, Step, Syscall, Trace
 from tracer.strace.decode import sockaddr
 
 MAX_STRING = 40
@@ -92,39 +93,100 @@ def _cell(step: Step | None, shown_origin: str) -> Text:
     return cell
 
 
+# Phases a socket goes through, in order; a row moves the phase forward, or
+# starts a new round after a close (the next connection of a server).
+PHASE_OF = {
+    "create": 0,
+    "bind": 0,
+    "listen": 0,
+    "config": 0,
+    "accept": 1,
+    "connect": 1,
+    "send": 2,
+    "receive": 2,
+    "shutdown": 3,
+    "close": 3,
+}
+PHASES = ("set-up", "connection", "data", "close")
+
+
+def phases(rows: Sequence[Row]) -> list[int]:
+    """The phase of each row. Calls the runtime makes on its own (probes) do
+    not move the phase: they are not the program's own story."""
+    current, found = 0, []
+    for row in rows:
+        step = row.go or row.python
+        phase = PHASE_OF.get(row.kind)
+        by_runtime = step is not None and step.call.origin is not None and step.call.origin.api == "runtime"
+        if phase is not None and not by_runtime and (phase > current or current == 3):
+            current = phase
+        found.append(current)
+    return found
+
+
+def explanation(row: Row, wide: bool) -> Text:
+    text = Text()
+    for difference in row.differences:
+        text.append(("" if wide else "≠ ") + difference + "\n", style="italic")
+    if row.notes:
+        text.append("→ " + ", ".join(note.id for note in row.notes) + "\n", style="dim")
+    if not row.explained:
+        text.append("? unexplained\n", style="bold red")
+    text.rstrip()
+    return text
+
+
 def role_table(role: RoleComparison, width: int) -> Table:
-    """One role's rows. Differences get a column of their own when the terminal
-    is wide enough; otherwise they go under the Python call, where a reader
-    comparing left to right arrives last."""
+    """One role's rows, in phases. Differences and their notes get a column of
+    their own when the terminal is wide enough; otherwise they go under the
+    Python call, where a reader comparing left to right arrives last."""
     wide = width >= WIDE
     table = Table(title=role.role, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("", width=2, no_wrap=True)
-    table.add_column("step", style="bold", no_wrap=True)
+    table.add_column("step", no_wrap=True)
     table.add_column("Go", overflow="fold")
     table.add_column("Python", overflow="fold")
     if wide:
         table.add_column("difference", overflow="fold")
     last = {"go": "", "python": ""}  # one API call often makes several rows: name it once
-    for row in role.rows:
+    shown_phase = None
+    for row, phase in zip(role.rows, phases(role.rows), strict=True):
+        if phase != shown_phase:
+            if shown_phase is not None:
+                table.add_section()
+            table.add_row("", Text(PHASES[phase], style="bold underline"))
+            shown_phase = phase
         go, python = _cell(row.go, last["go"]), _cell(row.python, last["python"])
         for side, step in (("go", row.go), ("python", row.python)):
             if step is not None:
                 last[side] = origin_text(step.call.origin)
         cells: list[str | Text] = [STATUS_MARK[row.status], row.kind, go, python]
         if wide:
-            cells.append("\n".join(row.differences))
-        elif row.differences:
-            python.append("".join(f"\n≠ {d}" for d in row.differences), style="italic")
-        table.add_row(*cells, style=STATUS_STYLE[row.status])
+            cells.append(explanation(row, wide))
+        elif row.differences or row.notes or not row.explained:
+            python.append("\n")
+            python.append_text(explanation(row, wide))
+        table.add_row(*cells, style=STATUS_STYLE[row.status] if row.explained else "red")
     return table
 
 
-def summary(rows: tuple[Row, ...]) -> str:
+def summary(rows: Sequence[Row]) -> str:
     counts = Counter(row.status for row in rows)
+    unexplained = sum(not row.explained for row in rows)
     return (
         f"{counts['same']} shared, {counts['differs']} differ, "
-        f"{counts['go-only']} Go only, {counts['python-only']} Python only"
+        f"{counts['go-only']} Go only, {counts['python-only']} Python only, "
+        f"{unexplained} unexplained"
     )
+
+
+def notes_used(comparison: Comparison) -> list[Note]:
+    seen: dict[str, Note] = {}
+    for role in comparison.roles:
+        for row in role.rows:
+            for note in row.notes:
+                seen.setdefault(note.id, note)
+    return list(seen.values())
 
 
 def warnings(trace: Trace) -> list[str]:
@@ -154,6 +216,13 @@ def render(comparison: Comparison, console: Console) -> None:
             if counted and trace.role == comparison.roles[0].role:  # one session, counted once
                 listed = ", ".join(f"{name} {value}" for name, value in sorted(counted.items()))
                 console.print(f"  the kernel counted during the {trace.label} run: {listed}")
+    used = notes_used(comparison)
+    if used:
+        console.print()
+        console.print(Text("Notes", style="bold"))
+        for note in used:
+            console.print(Text.assemble(("  " + note.id, "bold"), f"  {note.title}. {note.text}"), soft_wrap=False)
+            console.print(Text("      see " + "; ".join(note.references), style="dim"))
     if comparison.observations:
         console.print()
         console.print(Text("What this run showed", style="bold"))

@@ -41,6 +41,9 @@ OFFLINE_BASE = "tracer-base:bookworm"  # what ./build-base-image.sh builds
 IMAGE = "tracer-runtime"
 USER = "10001:10001"
 LABEL = "tracer.run"
+# Each runtime object labels its containers with its own session, so that two
+# tracer runs at once (or a test) can tell their containers apart.
+SESSION_LABEL = "tracer.session"
 
 # Generous enough for Go's runtime threads and a small HTTP server, small
 # enough that a fork bomb or a leak stops inside the container.
@@ -88,6 +91,7 @@ class DockerRuntime:
     def __init__(self, client: docker.DockerClient, why: str) -> None:
         self.client = client
         self.why = why
+        self.session = uuid.uuid4().hex[:12]
 
     @classmethod
     def connect(cls) -> DockerRuntime:
@@ -191,7 +195,7 @@ class DockerRuntime:
             image,
             command=command,
             name=f"tracer-{uuid.uuid4().hex[:12]}",
-            labels={LABEL: "container"},
+            labels={LABEL: "container", SESSION_LABEL: self.session},
             user=USER,
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
