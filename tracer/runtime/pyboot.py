@@ -9,7 +9,10 @@ The program runs as ``python3 PROGRAM.py ARGS...`` would run it: ``sys.argv`` is
 ``__main__`` is a fresh module with an absolute ``__file__``, and the exit
 status, ``SystemExit``, ``KeyboardInterrupt`` and the traceback of an uncaught
 exception come out the same (the bootstrap's own frame is cut from the
-traceback).
+traceback). It does not use ``runpy.run_path``: that sets ``sys.argv[0]`` to
+the path it runs, leaves ``__main__`` without a loader, and puts the bootstrap
+back as ``__main__`` once the module body ends, while non-daemon threads and
+atexit handlers still run.
 
 What it writes, and when
 ------------------------
@@ -20,7 +23,7 @@ calls. Just before such a call runs, the thread that makes it calls
 calls ``os.write(-1, END)``. Both writes fail with EBADF and make no other
 syscall, so strace shows them, under the calling thread's pid, as::
 
-    write(-1, "@tracer>socket.bind|server/main.py|6|", 38) = -1 EBADF (Bad file descriptor)
+    write(-1, "@tracer>socket.bind|main.py|6|", 30) = -1 EBADF (Bad file descriptor)
     bind(3, {sa_family=AF_INET, ...}, 16) = 0
     write(-1, "@tracer<", 8) = -1 EBADF (Bad file descriptor)
 
@@ -80,6 +83,13 @@ Cost: the profile function sees every call in the program, so it answers
 non-socket events with an identity check or two and walks the stack only for a
 socket call. The bootstrap imports only what a network program imports anyway
 (``socket``, ``threading``) plus ``sysconfig``.
+
+Not covered: socket calls made from C without a profile event (``map(sock.send,
+chunks)``, a ``functools.partial`` of a socket method); sockets closed by the
+garbage collector or at exit rather than by a call (their ``close`` has no
+marker); threads started with ``_thread.start_new_thread`` directly; a program
+that installs its own profiler (``sys.setprofile``, cProfile) switches the
+markers off; a directory, zip file or ``.pyc`` as PROGRAM.
 
 The link stage imports ``format_begin``, ``END``, ``parse_marker`` and
 ``Marker`` from here; importing this module has no side effects.
