@@ -22,7 +22,7 @@ def kinds_on_both_sides(role: dict[str, Any]) -> dict[str, set[str]]:
     sides: dict[str, set[str]] = {"go": set(), "python": set()}
     for row in role["rows"]:
         for side in sides:
-            if row[side]:
+            if row.get(side):
                 sides[side].add(row[side]["kind"])
     return sides
 
@@ -36,7 +36,7 @@ def assert_article_path(document: dict[str, Any]) -> None:
             missing = [k for k in path if k not in kinds]
             assert not missing, f"{side} {name} lacks {missing}"
         for trace in (roles[name]["go"], roles[name]["python"]):
-            assert trace["exit_code"] == 0, trace["stderr"]
+            assert trace["exit_code"] == 0, trace
             assert not trace["timed_out"]
 
 

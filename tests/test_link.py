@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import DATA, run_tracer
 from tracer.focus import focus
-from tracer.link import link_go
+from tracer.link import link_go, link_python
 from tracer.model import Trace
 from tracer.scenarios import samples_dir
 from tracer.strace.parser import parse_file
@@ -84,10 +84,10 @@ def linked_lines(document: dict[str, object], lang: str) -> list[tuple[str, str,
     found = []
     for role in document["roles"]:  # type: ignore[attr-defined]
         for row in role["rows"]:
-            step = row[lang]
-            if step and step["call"]["origin"] and step["call"]["origin"]["line"] is not None:
-                origin = step["call"]["origin"]
-                found.append((step["call"]["name"], origin["api"], origin["line"]))
+            step = row.get(lang)
+            if step and step.get("origin") and step["origin"].get("line") is not None:
+                origin = step["origin"]
+                found.append((step["syscall"], origin["api"], origin["line"]))
     return found
 
 
@@ -118,7 +118,7 @@ def test_shifting_the_code_moves_every_reported_line(tmp_path: Path) -> None:
     assert before.returncode == 0, before.stderr
     assert after.returncode == 0, after.stderr
     old, new = json.loads(before.stdout), json.loads(after.stdout)
-    for lang in ("go",):
+    for lang in ("go", "python"):
         # THEN the same calls are linked, each 7 lines further down
         # (sets: whether a read first finds EAGAIN depends on scheduling, not on the code)
         was, now = set(linked_lines(old, lang)), set(linked_lines(new, lang))
@@ -126,19 +126,48 @@ def test_shifting_the_code_moves_every_reported_line(tmp_path: Path) -> None:
         assert now == {(name, api, line + 7) for name, api, line in was}
 
 
+PYTHON_APIS = {
+    "socket.socket",
+    "socket.bind",
+    "socket.listen",
+    "socket.getsockname",
+    "socket.accept",
+    "socket.recv",
+    "socket.sendall",
+    "socket.close",
+    "socket.connect",
+}
+
+
+def test_python_markers_become_origins_and_disappear() -> None:
+    events, _ = parse_file(DATA / "pyboot" / "tcp_echo_server.strace")
+    linked = link_python(Trace("python", "server", tuple(events)))
+    assert not [e for e in linked.syscalls if e.name == "write" and e.args[:1] == ("-1",)]
+    found = {(s.call.name, s.call.origin.api) for s in focus(linked) if s.call.origin}
+    assert ("listen", "socket.listen") in found
+    assert ("accept4", "socket.accept") in found
+    assert ("getsockname", "socket.accept") in found  # made inside accept, when it wraps the new fd
+    assert ("recvfrom", "socket.recv") in found
+    assert ("sendto", "socket.sendall") in found
+
+
 @pytest.mark.docker
-def test_every_go_socket_call_in_the_container_is_linked() -> None:
+@pytest.mark.parametrize("lang", ["go", "python"])
+def test_every_socket_call_in_the_container_is_linked(lang: str) -> None:
     done = run_tracer("compare", "--runtime", "docker", "--format", "json")
     assert done.returncode == 0, done.stderr
     for role in json.loads(done.stdout)["roles"]:
         for row in role["rows"]:
-            if row["go"] is None:
+            if not row.get(lang):
                 continue
-            origin = row["go"]["call"]["origin"]
-            name = row["go"]["call"]["name"]
+            origin = row[lang].get("origin")
+            name = row[lang]["syscall"]
             assert origin, f"{role['role']}: {name} has no origin"
             if origin["api"] == "runtime":
-                assert origin["frame"], f"{role['role']}: runtime call {name} names no function"
-            else:
+                assert origin.get("frame"), f"{role['role']}: runtime call {name} names no function"
+            elif lang == "go":
                 assert origin["api"].startswith("net."), origin
-                assert origin["file"] == "main.go" and origin["line"], origin
+                assert origin.get("file") == "main.go" and origin.get("line"), origin
+            else:
+                assert origin["api"] in PYTHON_APIS, origin
+                assert origin.get("file") == "main.py" and origin.get("line"), origin

@@ -17,7 +17,10 @@ recorded, never from a table of which API makes which syscall:
   API it happened in, as the helper. ``lines`` maps the frame offsets
   strace printed to ``func<TAB>file:line`` (the driver asks Go's addr2line).
 * Python: the markers ``tracer/runtime/pyboot.py`` writes around each
-  socket-module call (``write(-1, "@tracer>...")``), matched per thread.
+  socket-module call (``write(-1, "@tracer>...")``), matched per thread like
+  parentheses: a syscall belongs to the innermost call open on its pid. A
+  socket syscall made with no call open (a socket closed by the garbage
+  collector) is labelled ``runtime``, made by the interpreter.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import re
 from dataclasses import dataclass, replace
 
 from tracer.model import Event, Origin, Syscall, Trace
+from tracer.runtime.pyboot import BEGIN_PREFIX, END_TEXT, parse_marker
+from tracer.strace.decode import unquote
 
 FRAME = re.compile(r"^(?P<binary>[^(]*)\((?P<func>.*)\+0x[0-9a-f]+\) \[(?P<offset>0x[0-9a-f]+)\]$")
 # Frames that only carry the call down to the kernel: never the API, never the runtime's reason.
@@ -115,5 +120,38 @@ def link_go(trace: Trace, lines: dict[str, str], source_dir: str | None = None) 
             origin = go_origin(event, lines, source_dir)
             if origin is not None:
                 event = replace(event, origin=origin)
+        events.append(event)
+    return replace(trace, events=tuple(events))
+
+
+def _marker(call: Syscall) -> str | None:
+    """The text of a bootstrap marker write, or None for any other call."""
+    if call.name != "write" or len(call.args) < 2 or call.args[0] != "-1":
+        return None
+    text = unquote(call.args[1])
+    return text if text is not None and text.startswith((BEGIN_PREFIX, END_TEXT)) else None
+
+
+def link_python(trace: Trace) -> Trace:
+    open_calls: dict[int, list[Origin]] = {}
+    events: list[Event] = []
+    for event in trace.events:
+        if isinstance(event, Syscall):
+            text = _marker(event)
+            if text is not None:
+                stack = open_calls.setdefault(event.pid, [])
+                if text == END_TEXT:
+                    if stack:
+                        stack.pop()
+                else:
+                    marker = parse_marker(text)
+                    if marker is not None:
+                        stack.append(
+                            Origin(marker.api, marker.file or None, marker.line or None, marker.helper or None)
+                        )
+                continue
+            innermost = open_calls.get(event.pid) or [Origin("runtime", frame="interpreter")]
+            origin = innermost[-1]
+            event = replace(event, origin=origin)
         events.append(event)
     return replace(trace, events=tuple(events))

@@ -164,7 +164,8 @@ def role_table(role: RoleComparison, width: int) -> Table:
         if wide:
             cells.append(explanation(row, wide))
         elif row.differences or row.notes or not row.explained:
-            python.append("\n")
+            if python.plain:
+                python.append("\n")
             python.append_text(explanation(row, wide))
         table.add_row(*cells, style=STATUS_STYLE[row.status] if row.explained else "red")
     return table

@@ -22,6 +22,7 @@ from tracer.scenarios import LANGS, Scenario
 # fd is (socket addresses included); -s: enough of each buffer to read it.
 STRACE = ("strace", "-f", "-ttt", "-T", "-yy", "-s", "256")
 DRIVER = Path(__file__).with_name("driver.py")
+PYBOOT = Path(__file__).with_name("pyboot.py")
 
 Report = Callable[[str], None]
 
@@ -83,7 +84,7 @@ def collect(scenario: Scenario, out: Path, source_dir: Callable[[str, str], str]
     ``source_dir(lang, role)`` is where the program's sources were in the run,
     so that file:line is given relative to it.
     """
-    from tracer.link import link_go
+    from tracer.link import link_go, link_python
     from tracer.strace.parser import parse_file
 
     try:
@@ -111,6 +112,8 @@ def collect(scenario: Scenario, out: Path, source_dir: Callable[[str, str], str]
             )
             if lang == "go":
                 trace = link_go(trace, _lines(out / f"{key}.lines.json"), source_dir(lang, role.name))
+            else:
+                trace = link_python(trace)
             traces.append(trace)
     return traces
 

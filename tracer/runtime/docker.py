@@ -33,7 +33,7 @@ import requests.exceptions
 
 from tracer.errors import BuildError, RuntimeUnavailable
 from tracer.model import Trace
-from tracer.runtime.base import DRIVER, Report, collect, plan, writable_dir, write_plan
+from tracer.runtime.base import DRIVER, PYBOOT, Report, collect, plan, writable_dir, write_plan
 from tracer.scenarios import Scenario, samples_dir
 
 DEFAULT_BASE = "golang:1.27-bookworm"
@@ -174,7 +174,7 @@ class DockerRuntime:
             def argv(lang: str, role: str) -> list[str]:
                 if lang == "go":
                     return [f"/opt/tracer/bin/{scenario.directory}/{role}"]
-                return ["python3", f"{SOURCES['python']}/{scenario.directory}/{role}/main.py"]
+                return ["python3", "/opt/tracer/pyboot.py", f"{SOURCES['python']}/{scenario.directory}/{role}/main.py"]
 
             write_plan(out, plan(scenario, argv, "/out", addr2line="/opt/tracer/addr2line"))
             report(f"running {scenario.name} in a container (go, then python)")
@@ -184,6 +184,7 @@ class DockerRuntime:
                     str(out): {"bind": "/out", "mode": "rw"},
                     str(samples_dir()): {"bind": SOURCES["python"], "mode": "ro"},
                     str(DRIVER): {"bind": "/opt/tracer/driver.py", "mode": "ro"},
+                    str(PYBOOT): {"bind": "/opt/tracer/pyboot.py", "mode": "ro"},
                 },
                 command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
                 wall_clock=scenario.timeout * 2 + GRACE,

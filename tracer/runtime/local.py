@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tracer.errors import BuildError, RunError, RuntimeUnavailable
 from tracer.model import Trace
-from tracer.runtime.base import DRIVER, STRACE, Report, collect, plan, write_plan
+from tracer.runtime.base import DRIVER, PYBOOT, STRACE, Report, collect, plan, write_plan
 from tracer.scenarios import Scenario, samples_dir
 
 # Bump when the way samples are built changes, so cached binaries are rebuilt.
@@ -105,7 +105,7 @@ class LocalRuntime:
         def argv(lang: str, role: str) -> list[str]:
             if lang == "go":
                 return [str(bin_dir / scenario.directory / role)]
-            return [sys.executable, str(samples / scenario.directory / role / "main.py")]
+            return [sys.executable, str(PYBOOT), str(samples / scenario.directory / role / "main.py")]
 
         with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
             out = Path(tmp)
