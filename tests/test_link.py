@@ -171,3 +171,29 @@ def test_every_socket_call_in_the_container_is_linked(lang: str) -> None:
             else:
                 assert origin["api"] in PYTHON_APIS, origin
                 assert origin.get("file") == "main.py" and origin.get("line"), origin
+
+
+@pytest.mark.docker
+def test_trace_shows_one_programs_socket_story_and_all_of_it_on_request() -> None:
+    # GIVEN the Go tcp-echo server traced in the container
+    focused = run_tracer("trace", "tcp-echo", "--lang", "go", "--role", "server", "--format", "json")
+    everything = run_tracer("trace", "tcp-echo", "--lang", "go", "--role", "server", "--format", "json", "--all")
+    assert focused.returncode == 0, focused.stderr
+    assert everything.returncode == 0, everything.stderr
+    (program,) = json.loads(focused.stdout)["programs"]
+    # THEN every shown call is on a socket, or labelled as the runtime's own
+    for step in program["steps"]:
+        creates = step["syscall"] == "socket"  # its socket is what it returns
+        on_socket = creates or (step["args"] and any(tag in step["args"][0] for tag in ("TCP", "socket:")))
+        target = step["args"][2] if step["syscall"] == "epoll_ctl" else ""
+        assert on_socket or "TCP" in target or step["origin"]["api"] == "runtime", step
+    # AND --all shows the whole log
+    (whole,) = json.loads(everything.stdout)["programs"]
+    assert len(whole["steps"]) == whole["syscalls"] > len(program["steps"])
+
+
+def test_trace_table_names_api_and_line() -> None:
+    done = run_tracer("trace", "tcp-echo", "--lang", "python", "--role", "client")
+    assert done.returncode == 0, done.stderr
+    connect = next(line for line in done.stdout.splitlines() if "connect(" in line)
+    assert "socket.connect main.py:" in connect

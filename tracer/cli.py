@@ -28,7 +28,8 @@ app = typer.Typer(
 )
 
 RUNTIMES = ("auto", "docker", "local")
-FORMATS = ("table", "json")  # kept in step with tracer.render.FORMATS by a test
+FORMATS = ("table", "json", "yaml", "markdown")  # kept in step with tracer.render.FORMATS by a test
+EXPORT_FORMATS = ("yaml", "json")  # the data file of an export; the Markdown page is always written
 
 RuntimeOpt = Annotated[
     str,
@@ -105,17 +106,126 @@ def compare(
         _emit(comparison, format)
 
 
-def _emit(comparison: Comparison, format: str) -> None:
+def _emit(comparison: Comparison, format: str, normalised: bool = False) -> None:
+    """Print ``comparison``: the live table as it is; a document (json, yaml, markdown)
+    of the normalised comparison, so that it is the same bytes as ``tracer export`` writes."""
     from rich.console import Console
 
-    if format == "json":
-        from tracer.render.json import render as render_json
+    if format != "table":
+        from tracer.document import normalise
+        from tracer.render import text_renderer
 
-        sys.stdout.write(render_json(comparison))
+        sys.stdout.write(text_renderer(format)(comparison if normalised else normalise(comparison)))
         return
     from tracer.render.table import render
 
     render(comparison, Console(highlight=False))
+
+
+@app.command()
+def show(
+    file: Annotated[str, typer.Argument(help="A file written by `tracer export` (YAML or JSON), or - for stdin.")],
+    format: FormatOpt = "table",
+) -> None:
+    """Render a saved export exactly as the live `tracer compare` shows it (or in another --format).
+
+    Example: tracer show traces/tcp-echo.yaml
+    """
+    with _errors():
+        _check_choice(format, FORMATS, "format")
+        from tracer.document import load, read
+
+        comparison = load(sys.stdin.read(), "stdin") if file == "-" else read(file)
+        _emit(comparison, format, normalised=True)
+
+
+@app.command()
+def export(
+    scenario: Annotated[
+        str | None, typer.Argument(help="The scenario to export (default: tcp-echo); see `tracer scenarios`.")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Export every scenario.")] = False,
+    directory: Annotated[str, typer.Option("--dir", "-d", help="Where the files go (it must exist).")] = "traces",
+    runtime: RuntimeOpt = "auto",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"The data file's format: {', '.join(EXPORT_FORMATS)}.")
+    ] = "yaml",
+) -> None:
+    """Run scenarios and write, per scenario, DIR/<scenario>.yaml (or .json) and DIR/<scenario>.md.
+
+    The files are normalised (ports, pointers, inodes and times replaced by
+    stable stand-ins), so exporting twice gives the same bytes unless behaviour
+    changed. Each file is replaced atomically.
+
+    Example: tracer export --all --dir traces/
+    """
+    with _errors():
+        _check_choice(runtime, RUNTIMES, "runtime")
+        _check_choice(format, EXPORT_FORMATS, "format")
+        from pathlib import Path
+
+        from tracer import scenarios
+        from tracer.export import check_directory
+        from tracer.export import export as run_export
+        from tracer.runtime import select
+
+        if every and scenario is not None:
+            raise UsageError(f"Give a scenario ({scenario}) or --all, not both.")
+        names = list(scenarios.SCENARIOS) if every else [scenarios.get(scenario or scenarios.DEFAULT).name]
+        check_directory(Path(directory))  # before anything runs: a bad --dir costs no run
+        with _progress() as report:
+            engine = select(runtime)
+            report(f"runtime: {engine.name} ({engine.why})")
+            written = run_export(names, engine, Path(directory), format, report)
+        for path in written:
+            typer.echo(str(path))
+
+
+LANG_CHOICES = ("go", "python")
+TRACE_FORMATS = ("table", "json")
+
+
+@app.command()
+def trace(
+    scenario: Annotated[str, typer.Argument(help="The scenario whose program to trace (see `tracer scenarios`).")],
+    lang: Annotated[str, typer.Option("--lang", "-l", help="Which program: go or python.")] = "go",
+    role: Annotated[str | None, typer.Option("--role", help="Only this role (server, client...).")] = None,
+    runtime: RuntimeOpt = "auto",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"Output format: {', '.join(TRACE_FORMATS)}.")
+    ] = "table",
+    all: AllOpt = False,
+) -> None:
+    """Trace one language's programs of a scenario: each call with the API and line that made it.
+
+    Example: tracer trace tcp-echo --lang python --role server
+    """
+    with _errors():
+        _check_choice(runtime, RUNTIMES, "runtime")
+        _check_choice(lang, LANG_CHOICES, "language")
+        _check_choice(format, TRACE_FORMATS, "format")
+        from tracer import scenarios
+        from tracer.focus import everything, focus
+        from tracer.runtime import select
+
+        chosen = scenarios.get(scenario)
+        if role is not None:
+            _check_choice(role, tuple(r.name for r in chosen.roles), "role")
+        with _progress() as report:
+            engine = select(runtime)
+            report(f"runtime: {engine.name} ({engine.why})")
+            traces = engine.run(chosen, report, langs=(lang,))
+        shown = [(t, (everything if all else focus)(t)) for t in traces if role is None or t.role == role]
+        if format == "json":
+            from tracer.render.json import render_traces as traces_json
+
+            sys.stdout.write(traces_json(chosen.name, engine.name, shown))
+            return
+        from rich.console import Console
+
+        from tracer.render.table import render_traces
+
+        render_traces(f"tracer trace {chosen.name} --lang {lang}  ·  runtime: {engine.name}", shown, Console())
 
 
 @app.command("scenarios")

@@ -229,3 +229,33 @@ def render(comparison: Comparison, console: Console) -> None:
         console.print(Text("What this run showed", style="bold"))
         for sentence in comparison.observations:
             console.print(f"  • {sentence}", soft_wrap=True)
+
+
+def trace_table(trace: Trace, steps: Sequence[Step]) -> Table:
+    """One program's calls: what made each (API and line) and what the kernel answered."""
+    table = Table(
+        title=f"{trace.label} {trace.role}", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD
+    )
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("step", no_wrap=True)
+    table.add_column("made by", overflow="fold")
+    table.add_column("call", overflow="fold")
+    for number, step in enumerate(steps, 1):
+        failed = step.call.failed
+        table.add_row(
+            str(number),
+            step.kind,
+            Text(origin_text(step.call.origin), style="dim"),
+            Text(short_call(step.call), style="red" if failed else ""),
+        )
+    return table
+
+
+def render_traces(title: str, traces: Sequence[tuple[Trace, Sequence[Step]]], console: Console) -> None:
+    console.print(Text(title, style="bold"))
+    for trace, steps in traces:
+        console.print()
+        console.print(trace_table(trace, steps))
+        console.print(f"  {len(steps)} of {len(trace.syscalls)} syscalls shown")
+        for warning in warnings(trace):
+            console.print(Text(f"  warning: {warning}", style="red"))

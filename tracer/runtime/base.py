@@ -31,7 +31,7 @@ class Runtime(Protocol):
     name: str
     why: str
 
-    def run(self, scenario: Scenario, report: Report) -> list[Trace]: ...
+    def run(self, scenario: Scenario, report: Report, langs: tuple[str, ...] = LANGS) -> list[Trace]: ...
 
 
 # What each language adds: Go's own symbol table makes strace's -k stacks
@@ -46,6 +46,7 @@ def plan(
     out: str,
     strace: tuple[str, ...] = STRACE,
     addr2line: str | None = None,
+    langs: tuple[str, ...] = LANGS,
 ) -> dict[str, Any]:
     """The driver's plan: one session per language, its roles in start order."""
     return {
@@ -67,7 +68,7 @@ def plan(
                     for role in scenario.roles
                 ],
             }
-            for lang in LANGS
+            for lang in langs
         ],
     }
 
@@ -78,7 +79,9 @@ def write_plan(directory: Path, content: dict[str, Any]) -> Path:
     return path
 
 
-def collect(scenario: Scenario, out: Path, source_dir: Callable[[str, str], str]) -> list[Trace]:
+def collect(
+    scenario: Scenario, out: Path, source_dir: Callable[[str, str], str], langs: tuple[str, ...] = LANGS
+) -> list[Trace]:
     """Parse and link each program's log in ``out``; a missing result.json means the run was cut.
 
     ``source_dir(lang, role)`` is where the program's sources were in the run,
@@ -93,7 +96,7 @@ def collect(scenario: Scenario, out: Path, source_dir: Callable[[str, str], str]
     except (OSError, ValueError):
         results, cut = {}, True
     traces = []
-    for lang in LANGS:
+    for lang in langs:
         for role in scenario.roles:
             key = f"{lang}-{role.name}"
             log = out / f"{key}.strace"

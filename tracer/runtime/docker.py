@@ -34,7 +34,7 @@ import requests.exceptions
 from tracer.errors import BuildError, RuntimeUnavailable
 from tracer.model import Trace
 from tracer.runtime.base import DRIVER, PYBOOT, Report, collect, plan, writable_dir, write_plan
-from tracer.scenarios import Scenario, samples_dir
+from tracer.scenarios import LANGS, Scenario, samples_dir
 
 DEFAULT_BASE = "golang:1.27-bookworm"
 OFFLINE_BASE = "tracer-base:bookworm"  # what ./build-base-image.sh builds
@@ -166,7 +166,7 @@ class DockerRuntime:
 
     # -- run -----------------------------------------------------------------
 
-    def run(self, scenario: Scenario, report: Report) -> list[Trace]:
+    def run(self, scenario: Scenario, report: Report, langs: tuple[str, ...] = LANGS) -> list[Trace]:
         image = self.image(report)
         with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
             out = writable_dir(Path(tmp))
@@ -176,8 +176,8 @@ class DockerRuntime:
                     return [f"/opt/tracer/bin/{scenario.directory}/{role}"]
                 return ["python3", "/opt/tracer/pyboot.py", f"{SOURCES['python']}/{scenario.directory}/{role}/main.py"]
 
-            write_plan(out, plan(scenario, argv, "/out", addr2line="/opt/tracer/addr2line"))
-            report(f"running {scenario.name} in a container (go, then python)")
+            write_plan(out, plan(scenario, argv, "/out", addr2line="/opt/tracer/addr2line", langs=langs))
+            report(f"running {scenario.name} in a container ({', then '.join(langs)})")
             self._run_container(
                 image,
                 volumes={
@@ -189,7 +189,7 @@ class DockerRuntime:
                 command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
                 wall_clock=scenario.timeout * 2 + GRACE,
             )
-            return collect(scenario, out, lambda lang, role: f"{SOURCES[lang]}/{scenario.directory}/{role}")
+            return collect(scenario, out, lambda lang, role: f"{SOURCES[lang]}/{scenario.directory}/{role}", langs)
 
     def _run_container(self, image: str, volumes: dict[str, Any], command: list[str], wall_clock: float) -> None:
         container = self.client.containers.create(

@@ -20,7 +20,7 @@ from pathlib import Path
 from tracer.errors import BuildError, RunError, RuntimeUnavailable
 from tracer.model import Trace
 from tracer.runtime.base import DRIVER, PYBOOT, STRACE, Report, collect, plan, write_plan
-from tracer.scenarios import Scenario, samples_dir
+from tracer.scenarios import LANGS, Scenario, samples_dir
 
 # Bump when the way samples are built changes, so cached binaries are rebuilt.
 BUILD_RECIPE = b"gcflags=-l"
@@ -98,7 +98,7 @@ class LocalRuntime:
     def _go_version(self) -> str:
         return subprocess.run([self.go, "version"], capture_output=True, text=True).stdout
 
-    def run(self, scenario: Scenario, report: Report) -> list[Trace]:
+    def run(self, scenario: Scenario, report: Report, langs: tuple[str, ...] = LANGS) -> list[Trace]:
         bin_dir = self.build(scenario, report)
         samples = samples_dir()
 
@@ -110,14 +110,19 @@ class LocalRuntime:
         with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
             out = Path(tmp)
             content = plan(
-                scenario, argv, str(out), strace=(self.strace, *STRACE[1:]), addr2line=str(bin_dir / "addr2line")
+                scenario,
+                argv,
+                str(out),
+                strace=(self.strace, *STRACE[1:]),
+                addr2line=str(bin_dir / "addr2line"),
+                langs=langs,
             )
             path = write_plan(out, content)
-            report(f"running {scenario.name} on this host (go, then python)")
+            report(f"running {scenario.name} on this host ({', then '.join(langs)})")
             try:
                 subprocess.run([sys.executable, str(DRIVER), str(path)], check=True, timeout=scenario.timeout * 2 + 30)
             except subprocess.CalledProcessError as exc:
                 raise RunError(f"The local runner failed (exit {exc.returncode}).") from None
             except subprocess.TimeoutExpired:
                 pass  # the logs so far are read as a cut run
-            return collect(scenario, out, lambda lang, role: str(samples / scenario.directory / role))
+            return collect(scenario, out, lambda lang, role: str(samples / scenario.directory / role), langs)
