@@ -36,5 +36,9 @@ RUN set -eu; \
     go version > /opt/tracer/go-version; \
     rm -rf /root/.cache/go-build
 
+# Users' compiled programs and Go's build cache live in a named volume mounted
+# here; a new volume copies this directory's owner, so the build can write it.
+RUN mkdir -p /cache && chown tracer:tracer /cache
+
 USER tracer
 WORKDIR /tmp

@@ -22,6 +22,7 @@ from tests.conftest import tracer_containers
 from tracer import scenarios
 from tracer.focus import focus
 from tracer.model import Exit
+from tracer.runtime.base import scenario_run
 from tracer.runtime.docker import LIMITS, USER, DockerRuntime
 
 pytestmark = pytest.mark.docker
@@ -41,7 +42,7 @@ def test_container_runs_hardened(runtime: DockerRuntime, image: str, docker_clie
     # GIVEN a program that sleeps, run the way tracer runs every program
     worker = threading.Thread(
         target=runtime._run_container,
-        args=(image, {}, ["python3", "-c", "import time; time.sleep(30)"], 20.0),
+        args=(image, [], ["python3", "-c", "import time; time.sleep(30)"], 20.0),
     )
     worker.start()
     try:
@@ -76,7 +77,7 @@ def test_container_is_killed_at_its_wall_clock_limit(
     runtime: DockerRuntime, image: str, docker_client: object
 ) -> None:
     started = time.monotonic()
-    runtime._run_container(image, {}, ["python3", "-c", "import time; time.sleep(600)"], 2.0)
+    runtime._run_container(image, [], ["python3", "-c", "import time; time.sleep(600)"], 2.0)
     assert time.monotonic() - started < 30
     assert tracer_containers(docker_client, runtime.session) == []
 
@@ -87,7 +88,7 @@ def test_a_program_that_never_exits_is_killed_and_its_trace_kept(runtime: Docker
     hang = replace(tcp_echo, name="tcp-echo-no-client", roles=tcp_echo.roles[:1], timeout=3.0)
     # WHEN it runs
     started = time.monotonic()
-    traces = runtime.run(hang, lambda _: None)
+    traces = runtime.run(scenario_run(hang), lambda _: None)
     # THEN both servers were killed at the timeout, not later
     assert time.monotonic() - started < 30
     assert [(t.label, t.timed_out) for t in traces] == [("go", True), ("python", True)]
@@ -107,13 +108,14 @@ INTERRUPT = textwrap.dedent(
     import sys
     from dataclasses import replace
     from tracer import scenarios
+    from tracer.runtime.base import scenario_run
     from tracer.runtime.docker import DockerRuntime
     tcp_echo = scenarios.get("tcp-echo")
     hang = replace(tcp_echo, roles=tcp_echo.roles[:1], timeout=120.0)
     runtime = DockerRuntime.connect()
     print(runtime.session, flush=True)
     try:
-        runtime.run(hang, lambda _: None)
+        runtime.run(scenario_run(hang), lambda _: None)
     except KeyboardInterrupt:
         sys.exit(130)
     """

@@ -207,6 +207,7 @@ def trace(
         from tracer import scenarios
         from tracer.focus import everything, focus
         from tracer.runtime import select
+        from tracer.runtime.base import scenario_run
 
         chosen = scenarios.get(scenario)
         if role is not None:
@@ -214,7 +215,7 @@ def trace(
         with _progress() as report:
             engine = select(runtime)
             report(f"runtime: {engine.name} ({engine.why})")
-            traces = engine.run(chosen, report, langs=(lang,))
+            traces = engine.run(scenario_run(chosen, (lang,)), report)
         shown = [(t, (everything if all else focus)(t)) for t in traces if role is None or t.role == role]
         if format == "json":
             from tracer.render.json import render_traces as traces_json

@@ -1,10 +1,12 @@
-"""What every runtime shares: the run plan, the strace flags and reading results back.
+"""What every runtime shares: what to run, the driver's plan, and reading results back.
 
-Contract: a runtime turns a ``Scenario`` into one ``Trace`` per (language, role),
-in scenario order. It builds a plan for ``driver.py`` (the same script runs in
-the container and on the host, so both runtimes give the same output), runs
-it, and hands the output directory to ``collect``. A program that was killed
-at the timeout still yields its partial trace, marked ``timed_out``.
+Contract: a runtime turns a ``Run`` (sessions of ``Program``s) into one
+``Trace`` per program, in order. Each runtime says where a program is in its
+world (``Placed``: the argv, the working directory, where its sources are);
+``plan`` turns that into the plan of ``driver.py`` (the same script runs in
+the container and on the host, so both runtimes give the same output), and
+``collect`` parses and links what the driver wrote. A program killed at the
+timeout still yields its partial trace, marked ``timed_out``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,49 +29,115 @@ PYBOOT = Path(__file__).with_name("pyboot.py")
 
 Report = Callable[[str], None]
 
+# What each kind of program adds to strace's flags: Go's own symbol table
+# makes -k stacks readable (the link stage takes the API and line from them);
+# Python is linked through its bootstrap's markers, so -k would only add cost;
+# any other command gets -k in case it is a Go binary.
+KIND_FLAGS: dict[str, list[str]] = {"go": ["-k"], "python": [], "command": ["-k"]}
+
+
+@dataclass(frozen=True)
+class Program:
+    """One program to trace.
+
+    label:   what the reader calls it: ``go``, ``python``, or the file's name.
+    role:    ``server``, ``client``, or ``main``.
+    kind:    ``go`` (a main package), ``python`` (a .py file) or ``command``.
+    sample:  for a scenario's program, its directory under go_samples/
+             (``tcp_echo/server``): the image holds its Go binary prebuilt.
+    source:  for a user's program, the Go package directory or file, or the
+             .py file, on this machine.
+    command: for ``command``, the argv to run as it is.
+    args:    arguments; ``{name}`` is filled from an earlier program's ready line.
+    ready:   a regular expression its stdout prints once it can be used, or
+             ``listen``: ready once it has a listening socket.
+    """
+
+    label: str
+    role: str
+    kind: str
+    sample: str | None = None
+    source: Path | None = None
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    ready: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.label}-{self.role}"
+
+
+@dataclass(frozen=True)
+class Run:
+    """Sessions run one after the other; a session's programs run together, in start order."""
+
+    name: str
+    sessions: tuple[tuple[Program, ...], ...]
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A program as a runtime will start it: argv, working directory, where its sources are."""
+
+    argv: tuple[str, ...]
+    source_dir: str | None = None
+    cwd: str | None = None
+
 
 class Runtime(Protocol):
     name: str
     why: str
 
-    def run(self, scenario: Scenario, report: Report, langs: tuple[str, ...] = LANGS) -> list[Trace]: ...
+    def run(self, run: Run, report: Report) -> list[Trace]: ...
 
 
-# What each language adds: Go's own symbol table makes strace's -k stacks
-# readable (the link stage takes the API and line from them); Python is linked
-# through the markers its bootstrap writes, so -k would only add cost.
-LANG_FLAGS: dict[str, list[str]] = {"go": ["-k"], "python": []}
+def scenario_run(scenario: Scenario, langs: tuple[str, ...] = LANGS) -> Run:
+    """A scenario as a run: one session per language, its roles in start order."""
+    return Run(
+        scenario.name,
+        tuple(
+            tuple(
+                Program(
+                    lang, role.name, lang, sample=f"{scenario.directory}/{role.name}", args=role.args, ready=role.ready
+                )
+                for role in scenario.roles
+            )
+            for lang in langs
+        ),
+        scenario.timeout,
+    )
 
 
 def plan(
-    scenario: Scenario,
-    argv: Callable[[str, str], list[str]],
+    run: Run,
+    placed: dict[str, Placed],
     out: str,
     strace: tuple[str, ...] = STRACE,
     addr2line: str | None = None,
-    langs: tuple[str, ...] = LANGS,
 ) -> dict[str, Any]:
-    """The driver's plan: one session per language, its roles in start order."""
+    """The driver's plan (see driver.py for its contract)."""
     return {
         "strace": list(strace),
-        "timeout": scenario.timeout,
+        "timeout": run.timeout,
         "out": out,
         "addr2line": addr2line,
         "sessions": [
             {
-                "name": lang,
+                "name": session[0].label if session else "",
                 "programs": [
                     {
-                        "role": role.name,
-                        "argv": [*argv(lang, role.name), *role.args],
-                        "ready": role.ready,
-                        "strace_flags": LANG_FLAGS[lang],
-                        "symbolize": lang == "go",
+                        "key": program.key,
+                        "argv": [*placed[program.key].argv, *program.args],
+                        "cwd": placed[program.key].cwd,
+                        "ready": program.ready,
+                        "strace_flags": KIND_FLAGS[program.kind],
+                        "symbolize": program.kind in ("go", "command"),
                     }
-                    for role in scenario.roles
+                    for program in session
                 ],
             }
-            for lang in langs
+            for session in run.sessions
         ],
     }
 
@@ -79,14 +148,8 @@ def write_plan(directory: Path, content: dict[str, Any]) -> Path:
     return path
 
 
-def collect(
-    scenario: Scenario, out: Path, source_dir: Callable[[str, str], str], langs: tuple[str, ...] = LANGS
-) -> list[Trace]:
-    """Parse and link each program's log in ``out``; a missing result.json means the run was cut.
-
-    ``source_dir(lang, role)`` is where the program's sources were in the run,
-    so that file:line is given relative to it.
-    """
+def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
+    """Parse and link each program's log in ``out``; a missing result.json means the run was cut."""
     from tracer.link import link_go, link_python
     from tracer.strace.parser import parse_file
 
@@ -96,15 +159,14 @@ def collect(
     except (OSError, ValueError):
         results, cut = {}, True
     traces = []
-    for lang in langs:
-        for role in scenario.roles:
-            key = f"{lang}-{role.name}"
-            log = out / f"{key}.strace"
+    for session in run.sessions:
+        for program in session:
+            log = out / f"{program.key}.strace"
             events, problems = parse_file(log) if log.exists() else ([], [])
-            result = results.get(key, {})
+            result = results.get(program.key, {})
             trace = Trace(
-                label=lang,
-                role=role.name,
+                label=program.label,
+                role=program.role,
                 events=tuple(events),
                 problems=tuple(problems),
                 exit_code=result.get("exit_code", _exit_status(events)),
@@ -113,10 +175,11 @@ def collect(
                 stderr=result.get("stderr", ""),
                 tcp_counters=result.get("tcp_counters", {}),
             )
-            if lang == "go":
-                trace = link_go(trace, _lines(out / f"{key}.lines.json"), source_dir(lang, role.name))
-            else:
+            if program.kind == "python":
                 trace = link_python(trace)
+            else:
+                lines = _lines(out / f"{program.key}.lines.json")
+                trace = link_go(trace, lines, placed[program.key].source_dir)
             traces.append(trace)
     return traces
 

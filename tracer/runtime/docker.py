@@ -30,11 +30,13 @@ from typing import Any
 import docker
 import docker.errors
 import requests.exceptions
+from docker.types import Mount
 
 from tracer.errors import BuildError, RuntimeUnavailable
 from tracer.model import Trace
-from tracer.runtime.base import DRIVER, PYBOOT, Report, collect, plan, writable_dir, write_plan
-from tracer.scenarios import LANGS, Scenario, samples_dir
+from tracer.runtime.base import DRIVER, PYBOOT, Placed, Program, Report, Run, collect, plan, writable_dir, write_plan
+from tracer.runtime.gobuild import BUILD_FLAGS, GoTarget, go_target
+from tracer.scenarios import samples_dir
 
 DEFAULT_BASE = "golang:1.27-bookworm"
 OFFLINE_BASE = "tracer-base:bookworm"  # what ./build-base-image.sh builds
@@ -51,6 +53,11 @@ LIMITS: dict[str, Any] = {"pids_limit": 256, "mem_limit": "512m", "memswap_limit
 # The driver enforces each scenario's timeout itself; the container's own
 # wall-clock limit is the backstop should the driver hang.
 GRACE = 30.0
+BUILD_TIMEOUT = 300.0
+# A named volume that keeps users' compiled programs and Go's build cache
+# between runs (the image's /cache is owned by the unprivileged user, and a new
+# volume takes that ownership).
+CACHE_VOLUME = "tracer-cache"
 # Where each language's sources are inside the image: Go was compiled in /src
 # (its binaries remember that), Python samples are mounted read-only.
 SOURCES = {"go": "/src", "python": "/opt/tracer/samples"}
@@ -166,35 +173,94 @@ class DockerRuntime:
 
     # -- run -----------------------------------------------------------------
 
-    def run(self, scenario: Scenario, report: Report, langs: tuple[str, ...] = LANGS) -> list[Trace]:
+    def run(self, run: Run, report: Report) -> list[Trace]:
         image = self.image(report)
+        mounts = [
+            _bind(DRIVER, "/opt/tracer/driver.py"),
+            _bind(PYBOOT, "/opt/tracer/pyboot.py"),
+            _bind(samples_dir(), SOURCES["python"]),
+            Mount("/cache", CACHE_VOLUME, type="volume", read_only=True),
+        ]
+        placed = {p.key: self._place(p, image, mounts, report) for session in run.sessions for p in session}
         with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
             out = writable_dir(Path(tmp))
-
-            def argv(lang: str, role: str) -> list[str]:
-                if lang == "go":
-                    return [f"/opt/tracer/bin/{scenario.directory}/{role}"]
-                return ["python3", "/opt/tracer/pyboot.py", f"{SOURCES['python']}/{scenario.directory}/{role}/main.py"]
-
-            write_plan(out, plan(scenario, argv, "/out", addr2line="/opt/tracer/addr2line", langs=langs))
-            report(f"running {scenario.name} in a container ({', then '.join(langs)})")
+            mounts.append(_bind(out, "/out", read_only=False))
+            write_plan(out, plan(run, placed, "/out", addr2line="/opt/tracer/addr2line"))
+            labels = ", then ".join(session[0].label for session in run.sessions if session)
+            report(f"running {run.name} in a container ({labels})")
             self._run_container(
                 image,
-                volumes={
-                    str(out): {"bind": "/out", "mode": "rw"},
-                    str(samples_dir()): {"bind": SOURCES["python"], "mode": "ro"},
-                    str(DRIVER): {"bind": "/opt/tracer/driver.py", "mode": "ro"},
-                    str(PYBOOT): {"bind": "/opt/tracer/pyboot.py", "mode": "ro"},
-                },
+                mounts=mounts,
                 command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
-                wall_clock=scenario.timeout * 2 + GRACE,
+                wall_clock=run.timeout * len(run.sessions) + GRACE,
             )
-            return collect(scenario, out, lambda lang, role: f"{SOURCES[lang]}/{scenario.directory}/{role}", langs)
+            return collect(run, out, placed)
 
-    def _run_container(self, image: str, volumes: dict[str, Any], command: list[str], wall_clock: float) -> None:
+    def _place(self, program: Program, image: str, mounts: list[Mount], report: Report) -> Placed:
+        """Where the program is inside the container; mounts what it needs, read-only."""
+        if program.sample is not None:
+            if program.kind == "go":
+                return Placed((f"/opt/tracer/bin/{program.sample}",), f"{SOURCES['go']}/{program.sample}")
+            where = f"{SOURCES['python']}/{program.sample}"
+            return Placed(("python3", "/opt/tracer/pyboot.py", f"{where}/main.py"), where)
+        if program.kind == "command":
+            mounts.append(_bind(Path.cwd(), "/work"))
+            return Placed(program.command, "/work", cwd="/work")
+        assert program.source is not None
+        mount = f"/src/user/{program.key}"
+        if program.kind == "python":
+            source = program.source.resolve()
+            mounts.append(_bind(source.parent, mount))
+            return Placed(("python3", "/opt/tracer/pyboot.py", f"{mount}/{source.name}"), mount, cwd=mount)
+        target = go_target(program.source)
+        mounts.append(_bind(target.root, mount))
+        binary = self._build_go(image, target, mount, report)
+        return Placed((binary,), f"{mount}/{target.package}".rstrip("/."), cwd=mount)
+
+    def _build_go(self, image: str, target: GoTarget, mount: str, report: Report) -> str:
+        """Compile a user's Go program into the cache volume, unless this exact code is there already."""
+        out = f"/cache/bin/{target.digest}"
+        script = (
+            f"if [ -x {out}/prog ]; then echo tracer:cached; exit 0; fi; "
+            f"mkdir -p {out}.$$ && go build {' '.join(BUILD_FLAGS)} -o {out}.$$/prog {' '.join(target.files)} "
+            f"&& mv {out}.$$ {out} 2>/dev/null || [ -x {out}/prog ]"
+        )
+        status, logs = self._run_container(
+            image,
+            mounts=[_bind(target.root, mount), Mount("/cache", CACHE_VOLUME, type="volume")],
+            command=["sh", "-c", script],
+            wall_clock=BUILD_TIMEOUT,
+            working_dir=mount,
+            environment={"GOCACHE": "/cache/go-build", "GOMODCACHE": "/cache/mod", "GOPATH": "/tmp/go"},
+            memory="1g",
+        )
+        if status != 0:
+            hint = (
+                " (the container has no network: vendor the module's dependencies with `go mod vendor`)"
+                if ("dial tcp" in logs or "lookup" in logs)
+                else ""
+            )
+            raise BuildError(f"go build of {target.package_dir} failed{hint}:\n{logs.strip()}")
+        if "tracer:cached" in logs:
+            report(f"reusing the build of {target.package_dir} (unchanged since it was compiled)")
+        else:
+            report(f"compiled {target.package_dir} in the container")
+        return f"{out}/prog"
+
+    def _run_container(
+        self,
+        image: str,
+        mounts: list[Mount],
+        command: list[str] | tuple[str, ...],
+        wall_clock: float,
+        working_dir: str = "/tmp",
+        environment: dict[str, str] | None = None,
+        memory: str = LIMITS["mem_limit"],
+    ) -> tuple[int | None, str]:
+        """Run one hardened container to its end (or its wall-clock limit); return its status and output."""
         container = self.client.containers.create(
             image,
-            command=command,
+            command=list(command),
             name=f"tracer-{uuid.uuid4().hex[:12]}",
             labels={LABEL: "container", SESSION_LABEL: self.session},
             user=USER,
@@ -202,22 +268,31 @@ class DockerRuntime:
             security_opt=["no-new-privileges"],
             network_mode="none",
             read_only=True,
-            tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
-            environment={"HOME": "/tmp"},
-            working_dir="/tmp",
-            volumes=volumes,
-            **LIMITS,
+            tmpfs={"/tmp": "rw,nosuid,nodev,size=256m"},
+            environment={"HOME": "/tmp", **(environment or {})},
+            working_dir=working_dir,
+            mounts=mounts,
+            pids_limit=LIMITS["pids_limit"],
+            mem_limit=memory,
+            memswap_limit=memory,
         )
+        status: int | None = None
         try:
             container.start()
             try:
-                container.wait(timeout=wall_clock)
+                status = int(container.wait(timeout=wall_clock).get("StatusCode", -1))
             except requests.exceptions.RequestException:
                 # The driver itself hung: kill it; the logs written so far stay
                 # in the bind-mounted directory and are read as a cut run.
                 container.kill()
+            logs = container.logs(stdout=True, stderr=True).decode(errors="replace")
         finally:
             container.remove(force=True)
+        return status, logs
+
+
+def _bind(host: Path, target: str, read_only: bool = True) -> Mount:
+    return Mount(target, str(host), type="bind", read_only=read_only)
 
 
 def _short(exc: BaseException) -> str:

@@ -8,14 +8,17 @@ so it uses the standard library only and is started as a script:
 Contract. The plan (JSON) holds ``strace`` (argv prefix), ``timeout`` (seconds
 per session), ``out`` (a writable directory), ``addr2line`` (a Go addr2line
 binary, or null) and ``sessions``: each a ``name`` and its ``programs`` in
-start order, each with ``role``, ``argv``, optional extra ``strace_flags``,
-an optional ``ready`` regular expression and ``symbolize`` (true for a Go
-binary whose ``-k`` frames should get file:line). A program with ``ready`` is waited for
+start order, each with ``key`` (unique), ``argv``, ``cwd`` (or null),
+optional extra ``strace_flags``, ``ready`` (null, ``listen``, or a regular
+expression) and ``symbolize`` (true for a binary whose ``-k`` frames should
+get file:line). A program with ``ready`` is waited for
 until it prints a matching stdout line; the line's named groups fill ``{name}``
-in later programs' argv. Each program's strace log goes to
-``OUT/<session>-<role>.strace``; ``OUT/result.json`` (written atomically, last)
+in later programs' argv; a program whose ``ready`` is ``listen`` is waited
+for until one of its processes holds a listening socket (checked in /proc).
+Each program's strace log goes to ``OUT/<key>.strace``; ``OUT/result.json``
+(written atomically, last)
 records per program: exit_code, signal, timed_out, ready, stdout, stderr.
-For a ``symbolize`` program, ``OUT/<session>-<role>.lines.json`` maps each
+For a ``symbolize`` program, ``OUT/<key>.lines.json`` maps each
 frame offset strace printed for the binary (``0xe6737``) to ``func\tfile:line``.
 This is done here because only here is the binary at hand (in the container).
 At the deadline the traced programs are killed (SIGKILL, so strace records
@@ -41,7 +44,7 @@ KEEP_OUTPUT = 64 * 1024  # bytes of a program's stdout/stderr kept for the repor
 
 
 class Program:
-    def __init__(self, key: str, argv: list[str], strace: list[str], out: str) -> None:
+    def __init__(self, key: str, argv: list[str], strace: list[str], out: str, cwd: str | None = None) -> None:
         self.key = key
         self.argv = argv
         self.log = os.path.join(out, key + ".strace")
@@ -53,6 +56,7 @@ class Program:
         self.symbolize = False
         self.proc = subprocess.Popen(
             [*strace, "-o", self.log, "--", *argv],
+            cwd=cwd,
             # A server that must outlive its clients reads stdin to its end:
             # the driver closes it once every program started after it has
             # exited, so no program ever has to sleep or be killed to stop.
@@ -96,6 +100,17 @@ class Program:
             match = pattern.search(line.rstrip("\n"))
             if match:
                 return match.groupdict()
+
+    def wait_listening(self, deadline: float) -> bool:
+        """Until one of the program's processes holds a listening socket (or it exits)."""
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            if _listening(_group_members(self.proc.pid)):
+                return True
+            time.sleep(0.01)  # polls the kernel's socket tables; no guess at how long start-up takes
+        self.timed_out = True
+        return False
 
     def close_stdin(self) -> None:
         with contextlib.suppress(OSError):
@@ -152,6 +167,37 @@ def _group_members(pgid: int) -> list[int]:
         if len(fields) > 2 and int(fields[2]) == pgid:
             members.append(int(entry))
     return members
+
+
+def _listening(pids: list[int]) -> bool:
+    """Whether any of these processes has a socket in LISTEN state (TCP, TCPv6 or unix)."""
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    if not inodes:
+        return False
+    for table, is_listening in (
+        ("tcp", lambda f: f[3] == "0A"),
+        ("tcp6", lambda f: f[3] == "0A"),
+        ("unix", lambda f: int(f[3], 16) & 0x10000 != 0),  # __SO_ACCEPTCON: listen() was called
+    ):
+        try:
+            with open(f"/proc/net/{table}") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            inode = fields[9] if table != "unix" else fields[6] if len(fields) > 6 else ""
+            if inode in inodes and is_listening(fields):
+                return True
+    return False
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
@@ -243,13 +289,20 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
     results: dict[str, Any] = {}
     try:
         for spec in session["programs"]:
-            key = f"{session['name']}-{spec['role']}"
             argv = [arg.format(**values) for arg in spec["argv"]]
             strace = [*plan["strace"], *spec.get("strace_flags", [])]
-            program = Program(key, argv, strace, plan["out"])
+            try:
+                program = Program(spec["key"], argv, strace, plan["out"], spec.get("cwd"))
+            except OSError as exc:  # strace itself missing, or the cwd gone
+                results[spec["key"]] = {"exit_code": None, "error": str(exc)}
+                break
             program.symbolize = bool(spec.get("symbolize"))
             started.append(program)
-            if spec.get("ready"):
+            if spec.get("ready") == "listen":
+                program.ready = program.wait_listening(deadline)
+                if not program.ready:
+                    break
+            elif spec.get("ready"):
                 found = program.wait_ready(re.compile(spec["ready"]), deadline)
                 program.ready = found is not None
                 if found is None:

@@ -19,11 +19,9 @@ from pathlib import Path
 
 from tracer.errors import BuildError, RunError, RuntimeUnavailable
 from tracer.model import Trace
-from tracer.runtime.base import DRIVER, PYBOOT, STRACE, Report, collect, plan, write_plan
-from tracer.scenarios import LANGS, Scenario, samples_dir
-
-# Bump when the way samples are built changes, so cached binaries are rebuilt.
-BUILD_RECIPE = b"gcflags=-l"
+from tracer.runtime.base import DRIVER, PYBOOT, STRACE, Placed, Program, Report, Run, collect, plan, write_plan
+from tracer.runtime.gobuild import BUILD_FLAGS, RECIPE, go_target
+from tracer.scenarios import samples_dir
 
 
 def find_go() -> str | None:
@@ -62,67 +60,77 @@ class LocalRuntime:
             )
         return cls(strace, go, f"host strace {strace} and Go {go}")
 
-    def build(self, scenario: Scenario, report: Report) -> Path:
-        """Compile the scenario's Go programs (and addr2line) once per content; return the bin directory."""
-        samples = samples_dir()
-        digest = hashlib.sha256(self._go_version().encode() + BUILD_RECIPE)
-        for path in sorted(samples.rglob("*")):
-            if path.suffix == ".go" or path.name in ("go.mod", "go.sum"):
-                digest.update(str(path.relative_to(samples)).encode() + b"\0" + path.read_bytes())
-        bin_dir = cache_dir() / "bin" / digest.hexdigest()[:16]
-        for role in scenario.roles:
-            # As in the Dockerfile: no inlining into package main, so frames map to its lines.
-            self._go_build(
-                bin_dir / scenario.directory / role.name, f"./{scenario.directory}/{role.name}", report, "-gcflags=-l"
-            )
-        self._go_build(bin_dir / "addr2line", "cmd/addr2line", report)
-        return bin_dir
-
-    def _go_build(self, target: Path, package: str, report: Report, *flags: str) -> None:
+    def _go_build(self, target: Path, what: str, cwd: Path, report: Report, args: list[str]) -> Path:
+        """``go build -o target ARGS`` once; a binary already there is this exact code, built before."""
         if target.exists():
-            return
-        report(f"compiling {package.lstrip('./')} with {self.go}")
+            return target
+        report(f"compiling {what} with {self.go}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
+        partial = target.with_name(target.name + ".partial")
         done = subprocess.run(
-            [self.go, "build", *flags, "-o", str(partial), package],
-            cwd=samples_dir(),
+            [self.go, "build", "-o", str(partial), *args],
+            cwd=cwd,
             env={**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"},
             capture_output=True,
             text=True,
         )
         if done.returncode != 0:
-            raise BuildError(f"go build of {package} failed:\n{done.stderr.strip()}")
+            raise BuildError(f"go build of {what} failed:\n{done.stderr.strip()}")
         partial.replace(target)  # never leave a half-written binary in the cache
+        return target
 
-    def _go_version(self) -> str:
-        return subprocess.run([self.go, "version"], capture_output=True, text=True).stdout
+    def _version_key(self) -> str:
+        version = subprocess.run([self.go, "version"], capture_output=True, text=True).stdout
+        return hashlib.sha256(version.encode()).hexdigest()[:8]
 
-    def run(self, scenario: Scenario, report: Report, langs: tuple[str, ...] = LANGS) -> list[Trace]:
-        bin_dir = self.build(scenario, report)
+    def _samples_bin(self) -> Path:
+        """Where this version of the samples is built, keyed by their content and Go's version."""
         samples = samples_dir()
+        digest = hashlib.sha256(f"{self._version_key()} {RECIPE}".encode())
+        for path in sorted(samples.rglob("*")):
+            if path.suffix == ".go" or path.name in ("go.mod", "go.sum"):
+                digest.update(str(path.relative_to(samples)).encode() + b"\0" + path.read_bytes())
+        return cache_dir() / "bin" / digest.hexdigest()[:16]
 
-        def argv(lang: str, role: str) -> list[str]:
-            if lang == "go":
-                return [str(bin_dir / scenario.directory / role)]
-            return [sys.executable, str(PYBOOT), str(samples / scenario.directory / role / "main.py")]
+    def _place(self, program: Program, report: Report) -> Placed:
+        if program.sample is not None:
+            where = samples_dir() / program.sample
+            if program.kind == "go":
+                binary = self._samples_bin() / program.sample
+                self._go_build(binary, program.sample, samples_dir(), report, [*BUILD_FLAGS, f"./{program.sample}"])
+                return Placed((str(binary),), str(where))
+            return Placed((sys.executable, str(PYBOOT), str(where / "main.py")), str(where))
+        if program.kind == "command":
+            return Placed(program.command, os.getcwd(), cwd=os.getcwd())
+        assert program.source is not None
+        if program.kind == "python":
+            source = program.source.resolve()
+            return Placed((sys.executable, str(PYBOOT), str(source)), str(source.parent), cwd=str(source.parent))
+        target = go_target(program.source)
+        binary = cache_dir() / "user" / f"{target.digest}-{self._version_key()}" / "prog"
+        if binary.exists():
+            report(f"reusing the build of {target.package_dir} (unchanged since it was compiled)")
+        self._go_build(binary, str(target.package_dir), target.root, report, [*BUILD_FLAGS, *target.files])
+        return Placed((str(binary),), str(target.package_dir), cwd=str(target.root))
 
+    def run(self, run: Run, report: Report) -> list[Trace]:
+        placed = {p.key: self._place(p, report) for session in run.sessions for p in session}
+        tools = cache_dir() / "tools" / self._version_key()
+        addr2line = self._go_build(tools / "addr2line", "Go's addr2line", samples_dir(), report, ["cmd/addr2line"])
         with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
             out = Path(tmp)
-            content = plan(
-                scenario,
-                argv,
-                str(out),
-                strace=(self.strace, *STRACE[1:]),
-                addr2line=str(bin_dir / "addr2line"),
-                langs=langs,
-            )
+            content = plan(run, placed, str(out), strace=(self.strace, *STRACE[1:]), addr2line=str(addr2line))
             path = write_plan(out, content)
-            report(f"running {scenario.name} on this host ({', then '.join(langs)})")
+            labels = ", then ".join(session[0].label for session in run.sessions if session)
+            report(f"running {run.name} on this host ({labels})")
             try:
-                subprocess.run([sys.executable, str(DRIVER), str(path)], check=True, timeout=scenario.timeout * 2 + 30)
+                subprocess.run(
+                    [sys.executable, str(DRIVER), str(path)],
+                    check=True,
+                    timeout=run.timeout * len(run.sessions) + 30,
+                )
             except subprocess.CalledProcessError as exc:
                 raise RunError(f"The local runner failed (exit {exc.returncode}).") from None
             except subprocess.TimeoutExpired:
                 pass  # the logs so far are read as a cut run
-            return collect(scenario, out, lambda lang, role: str(samples / scenario.directory / role), langs)
+            return collect(run, out, placed)
