@@ -113,6 +113,11 @@ def _file_line(resolved: str | None, source_dir: str | None) -> tuple[str | None
     return path, int(number)
 
 
+def is_go(trace: Trace) -> bool:
+    """Whether the traced program is a Go binary: its stacks end in the Go runtime's goroutine start."""
+    return any("runtime.goexit" in frame for call in trace.syscalls for frame in call.frames[-2:])
+
+
 def link_go(trace: Trace, lines: dict[str, str], source_dir: str | None = None) -> Trace:
     events: list[Event] = []
     for event in trace.events:

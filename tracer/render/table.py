@@ -197,6 +197,13 @@ def warnings(trace: Trace) -> list[str]:
         found.append(f"{who} was killed at the timeout; its trace stops there")
     elif trace.exit_code not in (0, None):
         found.append(f"{who} exited with status {trace.exit_code}: {trace.stderr.strip()[-200:]}")
+    unreachable = [c for c in trace.syscalls if c.name == "connect" and c.errno in ("ENETUNREACH", "EHOSTUNREACH")]
+    if unreachable:
+        target = short_arg(unreachable[0].args[1]) if len(unreachable[0].args) > 1 else "another host"
+        found.append(
+            f"{who} tried to reach {target}: containers have only loopback;"
+            " trace it with --runtime local if it must leave the machine"
+        )
     if trace.problems:
         found.append(
             f"{who}: {len(trace.problems)} log line(s) could not be read (first: line {trace.problems[0].line_no})"
@@ -233,9 +240,7 @@ def render(comparison: Comparison, console: Console) -> None:
 
 def trace_table(trace: Trace, steps: Sequence[Step]) -> Table:
     """One program's calls: what made each (API and line) and what the kernel answered."""
-    table = Table(
-        title=f"{trace.label} {trace.role}", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD
-    )
+    table = Table(title=f"{trace.label} {trace.role}", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("step", no_wrap=True)
     table.add_column("made by", overflow="fold")

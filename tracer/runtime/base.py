@@ -150,7 +150,7 @@ def write_plan(directory: Path, content: dict[str, Any]) -> Path:
 
 def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
     """Parse and link each program's log in ``out``; a missing result.json means the run was cut."""
-    from tracer.link import link_go, link_python
+    from tracer.link import is_go, link_go, link_python
     from tracer.strace.parser import parse_file
 
     try:
@@ -177,7 +177,7 @@ def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
             )
             if program.kind == "python":
                 trace = link_python(trace)
-            else:
+            elif program.kind == "go" or is_go(trace):
                 lines = _lines(out / f"{program.key}.lines.json")
                 trace = link_go(trace, lines, placed[program.key].source_dir)
             traces.append(trace)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import tarfile
 import tempfile
 import uuid
@@ -32,7 +33,7 @@ import docker.errors
 import requests.exceptions
 from docker.types import Mount
 
-from tracer.errors import BuildError, RuntimeUnavailable
+from tracer.errors import BuildError, RunError, RuntimeUnavailable, UsageError
 from tracer.model import Trace
 from tracer.runtime.base import DRIVER, PYBOOT, Placed, Program, Report, Run, collect, plan, writable_dir, write_plan
 from tracer.runtime.gobuild import BUILD_FLAGS, GoTarget, go_target
@@ -109,7 +110,7 @@ class DockerRuntime:
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             where = os.environ.get("DOCKER_HOST", "the default socket")
             raise RuntimeUnavailable(
-                f"No Docker engine answers at {where} ({_short(exc)}); start it, or use --runtime local."
+                f"No Docker engine answers at {where} ({_unreachable(exc)}); start it, or use --runtime local."
             ) from None
         return cls(client, f"Docker engine {version} answered")
 
@@ -188,12 +189,14 @@ class DockerRuntime:
             write_plan(out, plan(run, placed, "/out", addr2line="/opt/tracer/addr2line"))
             labels = ", then ".join(session[0].label for session in run.sessions if session)
             report(f"running {run.name} in a container ({labels})")
-            self._run_container(
+            status, logs = self._run_container(
                 image,
                 mounts=mounts,
                 command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
                 wall_clock=run.timeout * len(run.sessions) + GRACE,
             )
+            if status not in (0, None):  # None: killed at the wall clock, read as a cut run
+                raise RunError(f"The runner in the container failed (exit {status}): {_last_line(logs)}")
             return collect(run, out, placed)
 
     def _place(self, program: Program, image: str, mounts: list[Mount], report: Report) -> Placed:
@@ -210,9 +213,11 @@ class DockerRuntime:
         mount = f"/src/user/{program.key}"
         if program.kind == "python":
             source = program.source.resolve()
+            _check_readable(source.parent, [source])
             mounts.append(_bind(source.parent, mount))
             return Placed(("python3", "/opt/tracer/pyboot.py", f"{mount}/{source.name}"), mount, cwd=mount)
         target = go_target(program.source)
+        _check_readable(target.root, sorted(target.root.rglob("*.go")))
         mounts.append(_bind(target.root, mount))
         binary = self._build_go(image, target, mount, report)
         return Placed((binary,), f"{mount}/{target.package}".rstrip("/."), cwd=mount)
@@ -291,8 +296,43 @@ class DockerRuntime:
         return status, logs
 
 
+def _check_readable(directory: Path, files: list[Path]) -> None:
+    """The container's user is not the caller: it reads the sources through the "other" permissions."""
+    for parent in (directory, *directory.parents):
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            raise UsageError(
+                f"The container's unprivileged user (uid {USER.split(':')[0]}) cannot enter {parent}: "
+                f"make it readable (chmod o+rx {parent}) or use --runtime local."
+            )
+    for path in [directory, *files]:
+        if not path.stat().st_mode & stat.S_IROTH:
+            raise UsageError(
+                f"The container's unprivileged user (uid {USER.split(':')[0]}) cannot read {path}: "
+                f"make it readable (chmod o+r {path}) or use --runtime local."
+            )
+
+
+def _last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else "it printed nothing"
+
+
 def _bind(host: Path, target: str, read_only: bool = True) -> Mount:
     return Mount(target, str(host), type="bind", read_only=read_only)
+
+
+def _unreachable(exc: BaseException) -> str:
+    """Why the engine did not answer, in words rather than the SDK's nested exception text."""
+    text = str(exc)
+    for needle, why in (
+        ("No such file", "no socket there"),
+        ("Connection refused", "connection refused"),
+        ("Permission denied", "permission denied: join the docker group or use sudo"),
+        ("timed out", "it did not answer in time"),
+    ):
+        if needle in text:
+            return why
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:

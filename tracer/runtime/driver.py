@@ -40,6 +40,7 @@ import threading
 import time
 from typing import IO, Any
 
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 KEEP_OUTPUT = 64 * 1024  # bytes of a program's stdout/stderr kept for the report
 
 
@@ -289,7 +290,8 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
     results: dict[str, Any] = {}
     try:
         for spec in session["programs"]:
-            argv = [arg.format(**values) for arg in spec["argv"]]
+            # Only {name} of a known ready group is filled: a command's own braces stay as they are.
+            argv = [PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), arg) for arg in spec["argv"]]
             strace = [*plan["strace"], *spec.get("strace_flags", [])]
             try:
                 program = Program(spec["key"], argv, strace, plan["out"], spec.get("cwd"))
