@@ -82,27 +82,43 @@ def _check_choice(value: str, choices: tuple[str, ...], what: str) -> None:
 
 @app.command()
 def compare(
-    scenario: Annotated[str, typer.Argument(help="The scenario to run (see `tracer scenarios`).")] = "tcp-echo",
+    scenario: Annotated[
+        str, typer.Argument(help="The scenario to run (see `tracer scenarios`), or the first of two programs.")
+    ] = "tcp-echo",
+    other: Annotated[
+        str | None, typer.Argument(help="A second program (Go package or .py file) to compare with the first.")
+    ] = None,
     runtime: RuntimeOpt = "auto",
     format: FormatOpt = "table",
     all: AllOpt = False,
+    timeout: TimeoutOpt = None,
 ) -> None:
-    """Run a scenario's Go and Python programs under strace and line their syscalls up.
+    """Run a scenario's Go and Python programs (or two of yours) under strace and line their syscalls up.
 
-    Example: tracer compare tcp-echo --runtime docker
+    Examples: tracer compare tcp-echo --runtime docker · tracer compare ./server ./server.py
     """
     with _errors():
         _check_choice(runtime, RUNTIMES, "runtime")
         _check_choice(format, FORMATS, "format")
         from tracer import scenarios
         from tracer.compare import compare as run_compare
+        from tracer.compare import compare_traces
+        from tracer.programs import compare_run
         from tracer.runtime import select
 
-        chosen = scenarios.get(scenario)
-        with _progress() as report:
-            engine = select(runtime)
-            report(f"runtime: {engine.name} ({engine.why})")
-            comparison = run_compare(chosen, engine, report, everything=all)
+        if other is not None:
+            run = compare_run(scenario, other, timeout)
+            with _progress() as report:
+                engine = select(runtime)
+                report(f"runtime: {engine.name} ({engine.why})")
+                left, right = engine.run(run, report)
+            comparison = compare_traces(run.name, engine.name, [(left, right)], everything=all)
+        else:
+            chosen = scenarios.get(scenario)
+            with _progress() as report:
+                engine = select(runtime)
+                report(f"runtime: {engine.name} ({engine.why})")
+                comparison = run_compare(chosen, engine, report, everything=all)
         _emit(comparison, format)
 
 
@@ -183,50 +199,171 @@ def export(
 
 LANG_CHOICES = ("go", "python")
 TRACE_FORMATS = ("table", "json")
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds a run may take before its programs are killed.")
+]
+
+
+def _after_dashdash(target: str | None) -> bool:
+    """Whether the first positional argument came after `--` (so it is a command, not a target).
+
+    Click hands positional arguments over without saying where `--` stood.
+    """
+    if "--" not in sys.argv:
+        return False
+    return target not in sys.argv[: sys.argv.index("--")]
 
 
 @app.command()
 def trace(
-    scenario: Annotated[str, typer.Argument(help="The scenario whose program to trace (see `tracer scenarios`).")],
-    lang: Annotated[str, typer.Option("--lang", "-l", help="Which program: go or python.")] = "go",
+    target: Annotated[
+        str | None, typer.Argument(help="A scenario, a Go package directory or .go file, or a .py file.")
+    ] = None,
+    args: Annotated[list[str] | None, typer.Argument(help="After `--`: the program's arguments, or a command.")] = None,
+    lang: Annotated[str, typer.Option("--lang", "-l", help="For a scenario: which program, go or python.")] = "go",
     role: Annotated[str | None, typer.Option("--role", help="Only this role (server, client...).")] = None,
+    client: Annotated[
+        str | None, typer.Option("--client", help="A command that drives the traced server, e.g. 'curl -s URL'.")
+    ] = None,
+    ready: Annotated[
+        str | None, typer.Option("--ready", help="With --client: a regex the server prints when ready.")
+    ] = None,
+    timeout: TimeoutOpt = None,
     runtime: RuntimeOpt = "auto",
     format: Annotated[
         str, typer.Option("--format", "-f", help=f"Output format: {', '.join(TRACE_FORMATS)}.")
     ] = "table",
     all: AllOpt = False,
 ) -> None:
-    """Trace one language's programs of a scenario: each call with the API and line that made it.
+    """Trace a program: each socket call with the API and source line that made it.
 
-    Example: tracer trace tcp-echo --lang python --role server
+    Examples: tracer trace tcp-echo --lang python · tracer trace ./cmd/server -- --port 8080
+    · tracer trace app.py --client 'python3 client.py' · tracer trace -- python3 app.py
     """
     with _errors():
         _check_choice(runtime, RUNTIMES, "runtime")
         _check_choice(lang, LANG_CHOICES, "language")
         _check_choice(format, TRACE_FORMATS, "format")
-        from tracer import scenarios
         from tracer.focus import everything, focus
+        from tracer.programs import trace_run
         from tracer.runtime import select
-        from tracer.runtime.base import scenario_run
 
-        chosen = scenarios.get(scenario)
+        rest = list(args or [])
+        if target is not None and _after_dashdash(target):
+            rest.insert(0, target)
+            target = None
+        run = trace_run(target, rest, lang, client=client, ready=ready, timeout=timeout)
+        roles = {p.role for session in run.sessions for p in session}
         if role is not None:
-            _check_choice(role, tuple(r.name for r in chosen.roles), "role")
+            _check_choice(role, tuple(sorted(roles)), "role")
         with _progress() as report:
             engine = select(runtime)
             report(f"runtime: {engine.name} ({engine.why})")
-            traces = engine.run(scenario_run(chosen, (lang,)), report)
+            traces = engine.run(run, report)
         shown = [(t, (everything if all else focus)(t)) for t in traces if role is None or t.role == role]
         if format == "json":
             from tracer.render.json import render_traces as traces_json
 
-            sys.stdout.write(traces_json(chosen.name, engine.name, shown))
+            sys.stdout.write(traces_json(run.name, engine.name, shown))
             return
         from rich.console import Console
 
         from tracer.render.table import render_traces
 
-        render_traces(f"tracer trace {chosen.name} --lang {lang}  ·  runtime: {engine.name}", shown, Console())
+        render_traces(f"tracer trace {run.name}  ·  runtime: {engine.name}", shown, Console())
+
+
+@app.command()
+def doctor() -> None:
+    """Check what tracer needs (Docker engine, base image, strace, ptrace, Go) and how to fix what is missing.
+
+    Exits non-zero when the default runtime (auto) cannot work here.
+
+    Example: tracer doctor
+    """
+    from rich.console import Console
+    from rich.markup import escape
+
+    from tracer.doctor import checks, verdict
+
+    with _errors():
+        found = checks()
+        # One line per check and the fix on a line of its own, so it can be copied whole.
+        console = Console(highlight=False, soft_wrap=True)
+        for check in found:
+            mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+            needed_by = check.runtime or "both runtimes"
+            console.print(f"{mark} [bold]{check.name}[/] [dim]({needed_by})[/]: {escape(check.detail)}")
+            if not check.ok and check.fix:
+                console.print(f"    fix: {escape(check.fix)}")
+        ok, summary = verdict(found)
+        console.print(("[green]" if ok else "[red]") + summary + "[/]")
+        if not ok:
+            raise typer.Exit(3)
+
+
+PARSE_FORMATS = ("table", "json", "yaml")
+
+
+@app.command()
+def parse(
+    log: Annotated[str, typer.Argument(help="A strace log, plain or gzip (any flags: -f, -tt, -T, -yy, -k...).")],
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"Output format: {', '.join(PARSE_FORMATS)}.")
+    ] = "table",
+    all: AllOpt = False,
+) -> None:
+    """Read any strace log and show its socket calls annotated (or every call with --all).
+
+    Lines that cannot be read are counted and the first few named, with their
+    line numbers, at the end (on stderr for json and yaml).
+
+    Example: tracer parse app.strace --all
+    """
+    with _errors():
+        _check_choice(format, PARSE_FORMATS, "format")
+        from tracer.focus import everything, focus
+        from tracer.strace.read import problem_report, read_log
+
+        read = read_log(log)
+        shown = [(read.trace, (everything if all else focus)(read.trace))]
+        report = problem_report(read)
+        if format in ("json", "yaml"):
+            from tracer.render.json import render_traces as traces_json
+
+            text = traces_json(log, "strace log", shown)
+            if format == "yaml":
+                import json
+
+                import yaml
+
+                text = yaml.safe_dump(json.loads(text), sort_keys=False, allow_unicode=True)
+            sys.stdout.write(text)
+            for line in report:
+                typer.echo(line, err=True)
+            return
+        from rich.console import Console
+
+        from tracer.render.table import render_traces
+
+        console = Console(highlight=False)
+        title = f"tracer parse {log}  ·  {read.lines} lines, {len(read.trace.syscalls)} syscalls"
+        if read.trace.events or not read.summaries:
+            render_traces(title, shown, console)
+            for summary in read.summaries:
+                total = summary.column("calls").get("total", "?")
+                console.print(f"  strace's -C table at the end: {total} calls of {len(summary.rows) - 1} syscalls")
+        else:  # a -c log: strace's table is all there is
+            from rich.table import Table
+
+            console.print(title)
+            for summary in read.summaries:
+                table = Table(*summary.columns, title="strace -c summary", title_justify="left")
+                for row in summary.rows:
+                    table.add_row(*row)
+                console.print(table)
+        for line in report:
+            console.print(line, soft_wrap=True)
 
 
 @app.command("scenarios")

@@ -42,3 +42,9 @@ class InputError(TracerError):
     """A file the user gave cannot be read as what it should be."""
 
     exit_code = 6
+
+
+class OutputError(TracerError):
+    """A file tracer was asked to write cannot be written (no such directory, read-only)."""
+
+    exit_code = 7

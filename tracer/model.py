@@ -1,7 +1,7 @@
 """The data every stage passes on: frozen value objects, no behaviour beyond small views.
 
 Contract: nothing here does I/O. A parsed strace log is a sequence of ``Event``
-(``Syscall``, ``Signal``, ``Exit``) plus the ``Problem`` list of lines that could
+(``Syscall``, ``Signal``, ``Exit``, ``Attach``) plus the ``Problem`` list of lines that could
 not be read. Later stages (link, focus, align) only ever build new objects from
 these; they never mutate them.
 """
@@ -53,6 +53,14 @@ class Syscall:
     frames:    ``-k`` stack frames, innermost first, as printed after `` > ``.
     line_no:   the line of the log where the call started (1-based).
     unfinished: True when the log ended before the call was resumed.
+    comm:      the process's command name, when strace printed it (``-Y``: ``1234<curl>``).
+    injected:  strace's mark after the result when it tampered with the call
+               (``INJECTED`` by ``-e inject=``, ``DELAYED`` by a delay), else None.
+    dump:      the ``-x``/``-e read=``/``-e write=`` hex dump lines printed after
+               the call (`` | 00000  68 65 ...``), as printed, without the `` | `` frame.
+
+    ``args`` given by the parser may be its raw text, split into the tuple on
+    first read (see ``_LazyArgs`` below): most calls of a big log are never shown.
     """
 
     pid: int
@@ -69,6 +77,9 @@ class Syscall:
     line_no: int = 0
     unfinished: bool = False
     origin: Origin | None = None
+    comm: str | None = None
+    injected: str | None = None
+    dump: tuple[str, ...] = ()
 
     @property
     def retval(self) -> int | None:
@@ -83,15 +94,47 @@ class Syscall:
         return self.errno is not None
 
 
+class _LazyArgs:
+    """``Syscall.args``: a tuple, or the raw argument text that is split on first read.
+
+    Installed on the class after the dataclass is made, so the field stays an
+    ordinary required ``tuple[str, ...]`` to every caller and to type checkers.
+    The value lives in the instance ``__dict__`` under the same name; a data
+    descriptor on the class is looked up first, so reads come here.
+    """
+
+    def __get__(self, obj: object, owner: type | None = None) -> tuple[str, ...]:
+        if obj is None:
+            raise AttributeError("args")  # no class-level default: the field stays required
+        value = obj.__dict__["args"]
+        if type(value) is str:
+            from tracer.strace.parser import split_args
+
+            value = obj.__dict__["args"] = split_args(value)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: tuple[str, ...] | str) -> None:
+        obj.__dict__["args"] = value
+
+
+setattr(Syscall, "args", _LazyArgs())  # noqa: B010 - assigned after @dataclass on purpose
+
+
 @dataclass(frozen=True)
 class Signal:
-    """``--- SIGCHLD {si_signo=...} ---``: a signal delivered to ``pid``."""
+    """``--- SIGCHLD {si_signo=...} ---``: a signal delivered to ``pid``.
+
+    frames: ``-k`` stack frames strace printed after the signal line.
+    comm:   the process's command name (``-Y``), when printed.
+    """
 
     pid: int
     signal: str
     info: str = ""
     time: float | None = None
     line_no: int = 0
+    frames: tuple[str, ...] = ()
+    comm: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,9 +146,41 @@ class Exit:
     signal: str | None = None
     time: float | None = None
     line_no: int = 0
+    comm: str | None = None
 
 
-Event: TypeAlias = Syscall | Signal | Exit
+@dataclass(frozen=True)
+class Attach:
+    """strace's own note about a process: ``Process 1234 attached`` (or detached,
+    suspended, resumed), kept so a reader sees when tracing of ``pid`` began or ended."""
+
+    pid: int
+    action: str
+    time: float | None = None
+    line_no: int = 0
+
+
+Event: TypeAlias = Syscall | Signal | Exit | Attach
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The ``-c``/``-C`` table strace prints at the end: one row per syscall.
+
+    columns: the header's names as printed (``% time``, ``seconds``, ``calls``, ``syscall``...).
+    rows:    each row's cells, one per column ("" for an empty cell), the ``total`` row last.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    line_no: int = 0
+
+    def column(self, name: str) -> dict[str, str]:
+        """``{syscall: cell}`` of one column (``calls``, ``errors``...), ``total`` included."""
+        if name not in self.columns or "syscall" not in self.columns:
+            return {}
+        at, key = self.columns.index(name), self.columns.index("syscall")
+        return {row[key]: row[at] for row in self.rows}
 
 
 @dataclass(frozen=True)

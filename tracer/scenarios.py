@@ -5,7 +5,8 @@ the closest match. A scenario's programs live under ``go_samples/<dir>/<role>/``
 as ``main.go`` and ``main.py`` side by side, so each pair reads together. The
 first role is started first; when it declares ``ready``, the runner waits for a
 stdout line matching that pattern (never a sleep) and passes the line's named
-groups to the roles after it as ``{name}`` in their arguments.
+groups to the roles after it as ``{name}`` in their arguments. A scenario's
+``observe`` (in ``tracer.stories``) turns its run into sentences.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracer import stories
 from tracer.errors import UsageError
 from tracer.model import Comparison
 
@@ -68,18 +70,87 @@ SCENARIOS: dict[str, Scenario] = {
                 Role("client", args=("{addr}",)),
             ),
         ),
+        Scenario(
+            name="udp-echo",
+            summary="A UDP socket echoes one datagram: bound, never listening, no connection to accept.",
+            directory="udp_echo",
+            observe=stories.observe_udp,
+            roles=(
+                Role("server", ready=r"^ready (?P<addr>\S+)$"),
+                Role("client", args=("{addr}",)),
+            ),
+        ),
+        Scenario(
+            name="unix-echo",
+            summary="A stream socket on a file path: Go removes the file when its listener closes, Python leaves it.",
+            directory="unix_echo",
+            observe=stories.observe_unix,
+            roles=(
+                # One path for both languages: each run is a fresh container,
+                # and on the host each server clears a leftover before bind.
+                Role("server", args=("/tmp/unix-echo.sock",), ready=r"^ready (?P<path>/\S+)$"),
+                Role("client", args=("{path}",)),
+            ),
+        ),
+        Scenario(
+            name="connect-refused",
+            summary="A client connects where nothing listens, is refused, and tries again on a new socket.",
+            directory="connect_refused",
+            observe=stories.observe_refused,
+            roles=(
+                # Holds a bound, non-listening port: nothing can listen there
+                # during the run, and the kernel refuses every connection to it.
+                Role("holder", ready=r"^ready (?P<addr>\S+)$"),
+                Role("client", args=("{addr}",)),
+            ),
+        ),
+        Scenario(
+            name="backlog",
+            summary="A server with a backlog of 2 never accepts; 6 clients connect: which complete, which time out.",
+            directory="backlog",
+            observe=stories.observe_backlog,
+            # Per language, each dropped connection waits its half second
+            # (about 2 s in all); the rest is room for a slow host.
+            timeout=20.0,
+            roles=(
+                Role("server", ready=r"^ready (?P<addr>\S+)$"),
+                Role("client", args=("{addr}",)),
+            ),
+        ),
+        Scenario(
+            name="http-get",
+            summary="One HTTP GET: net/http against http.server and http.client (a longer trace).",
+            directory="http_get",
+            observe=stories.observe_http,
+            roles=(
+                Role("server", ready=r"^ready (?P<addr>\S+)$"),
+                Role("client", args=("{addr}",)),
+            ),
+        ),
+        Scenario(
+            name="dns-lookup",
+            summary="Resolve localhost with no network: Go's own resolver against the C library's getaddrinfo.",
+            directory="dns_lookup",
+            observe=stories.observe_dns,
+            roles=(Role("resolver"),),
+        ),
     )
 }
 
 DEFAULT = "tcp-echo"
 
 
+def closest(name: str) -> str | None:
+    close = difflib.get_close_matches(name, SCENARIOS, n=1)
+    return close[0] if close else None
+
+
 def get(name: str) -> Scenario:
     try:
         return SCENARIOS[name]
     except KeyError:
-        close = difflib.get_close_matches(name, SCENARIOS, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        close = closest(name)
+        hint = f" Did you mean '{close}'?" if close else ""
         known = ", ".join(SCENARIOS)
         raise UsageError(f"Unknown scenario '{name}' (known: {known}).{hint}") from None
 

@@ -2,7 +2,10 @@
 
 Contract: every function here is pure and never raises; it returns None for
 text it cannot read (``flags`` included, so "no flags" (``0``) and "not a flag
-set" stay apart). Strings come back with strace's C escapes undone.
+set" stay apart). Strings come back with strace's C escapes undone. Text
+printed with ``-X verbose`` (``0x2 /* AF_INET */``, ``"\\x00\\x50" /* htons(80) */``)
+reads as its symbolic form. For the full tree of any argument, see
+``tracer.strace.args``.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from tracer.model import Syscall
 
 __all__ = [
     "SockAddr",
+    "dump_bytes",
     "epoll_event",
     "fd_desc",
     "fd_of",
     "flags",
     "sockaddr",
     "socket_args",
+    "symbolic",
     "unquote",
 ]
 
@@ -43,6 +48,11 @@ _INET = re.compile(r"sin_addr=inet_addr\(" + _STRING + r"\)")
 _INET6 = re.compile(r"inet_pton\(AF_INET6, " + _STRING + r", &sin6_addr\)")
 _UNIX = re.compile(r"sun_path=(@?)" + _STRING)
 _EVENTS = re.compile(r"events=([\w|]+)")
+# -X verbose: a raw value followed by strace's symbolic reading of it in a comment.
+_VERBOSE = re.compile(r'(?:"(?:[^"\\]|\\.)*"|[\w]+) /\* ((?:[^*]|\*(?!/))*?) \*/')
+# " | %05x  %-49s  %-16s |": an offset, 16 bytes in hex (49 columns), their text.
+_DUMP = re.compile(r"[0-9a-f]{5,}  ")
+_DUMP_HEX = 49
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,26 @@ class SockAddr:
     path: str | None = None
 
 
+def symbolic(text: str) -> str:
+    """``-X verbose`` text in its symbolic form: ``0x2 /* AF_INET */`` → ``AF_INET``; other text as is."""
+    if "/*" not in text:
+        return text
+    return _VERBOSE.sub(lambda m: m.group(1), text)
+
+
+def dump_bytes(lines: tuple[str, ...] | list[str]) -> bytes:
+    """The bytes of a call's hex dump (``Syscall.dump``: ``00000  68 65 6c ...  hel``), buffers joined."""
+    data = bytearray()
+    for line in lines:
+        m = _DUMP.match(line)
+        if m is not None:
+            try:
+                data += bytes.fromhex(line[m.end() : m.end() + _DUMP_HEX])
+            except ValueError:  # not a dump line after all
+                continue
+    return bytes(data)
+
+
 def fd_of(arg: str) -> int | None:
     """The fd number of ``3`` or ``3<TCP:[...]>``; None for ``AT_FDCWD`` and the like."""
     m = _FD.fullmatch(arg)
@@ -75,6 +105,7 @@ def fd_desc(arg: str) -> str | None:
 
 def flags(text: str) -> frozenset[str] | None:
     """``A|B|C`` as a set of names; ``0`` is the empty set, ``[A B]`` masks read too."""
+    text = symbolic(text)
     if not _FLAGS.fullmatch(text):
         return None
     names = re.split(r"[|\s\[\]~]+", text)
@@ -120,7 +151,7 @@ def unquote(text: str) -> str | None:
 
 def sockaddr(text: str) -> SockAddr | None:
     """Read ``{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("1.2.3.4")}`` and kin."""
-    text = text.strip()
+    text = symbolic(text.strip())
     if not (text.startswith("{") and text.endswith("}")):
         return None
     fam = _FAMILY.search(text)
@@ -146,5 +177,5 @@ def sockaddr(text: str) -> SockAddr | None:
 
 def epoll_event(text: str) -> frozenset[str] | None:
     """The event flags of ``{events=EPOLLIN|EPOLLET, data={u32=.., u64=..}}``."""
-    m = _EVENTS.search(text)
+    m = _EVENTS.search(symbolic(text))
     return flags(m.group(1)) if m else None

@@ -1,0 +1,1 @@
+head -c 3000 curl.strace  (curl.strace as captured above, cut mid-line)

@@ -1,0 +1,1 @@
+strace -tt -o sleep_restart.strace -- sleep 1.5
