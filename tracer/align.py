@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TypeVar
 
-from tracer.model import Row, Step
-from tracer.strace.decode import fd_of, flags, sockaddr
+from tracer.model import Row, Step, Syscall
+from tracer.strace.decode import fd_desc, fd_of, flags, sockaddr
 
 T = TypeVar("T")
 FD_RESULT = {"socket", "accept", "accept4", "dup", "dup2", "dup3", "openat"}
@@ -49,20 +49,36 @@ def key(step: Step) -> str:
         return f"{step.kind} {call.args[1]}"
     if call.name == "epoll_ctl" and len(call.args) > 1:
         return f"{step.kind} {call.name} {call.args[1]}"
-    if step.kind in ("wait", "config", "inspect"):
+    if step.kind in ("config", "file"):
+        return f"{step.kind} {call.name} {_path(call)}"
+    if step.kind in ("wait", "inspect"):
         return f"{step.kind} {call.name}"
     return step.kind
+
+
+def _path(call: Syscall) -> str:
+    """The file a config or file step is about: named in its arguments, or the -yy path of its fd."""
+    for arg in call.args[:2]:
+        if arg.startswith('"'):
+            return arg
+    desc = fd_desc(call.args[0]) if call.args else None
+    return f'"{desc}"' if desc else ""
 
 
 def _strict(step: Step) -> str:
     return f"{key(step)}!{step.call.errno or ''}"
 
 
+def _exact(step: Step) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The step and everything a reader compares in it: equal only when nothing differs."""
+    return key(step), tuple(sorted(signature(step).items()))
+
+
 @dataclass
 class Life:
     """The steps made on one socket, with their positions in the side's step list."""
 
-    origin: str  # "socket", "accept", or "runtime" for steps made before any socket
+    origin: str  # "socket", "accept", "config" (files and settings read), or "runtime"
     steps: list[tuple[int, Step]] = field(default_factory=list)
 
     def kinds(self) -> list[str]:
@@ -76,12 +92,21 @@ class Life:
         done = self.kinds()
         return next((m for m in ("listen", "connect") if m in done), self.origin)
 
+    def family(self) -> str:
+        """The socket's family and base type (``AF_INET SOCK_DGRAM``), to pair lives that did different things."""
+        for _, step in self.steps:
+            if step.call.name == "socket" and len(step.call.args) > 1:
+                base = step.call.args[1].split("|")[0]
+                return f"{self.origin} {step.call.args[0]} {base}"
+        return self.origin
+
 
 def lives(steps: Sequence[Step]) -> list[Life]:
     """Cut one side's steps into socket lives (see the module docstring)."""
     found: list[Life] = []
     open_: dict[int, Life] = {}
     current: Life | None = None
+    config: Life | None = None
     for index, step in enumerate(steps):
         call = step.call
         fd = (
@@ -90,11 +115,19 @@ def lives(steps: Sequence[Step]) -> list[Life]:
             else (fd_of(call.args[0]) if call.args else None)
         )
         life: Life | None
+        if step.kind == "config" or (step.kind == "file" and current is None):
+            # Settings and files read stand apart from the sockets: they are
+            # compared with the other side's reads of the same files.
+            if config is None:
+                config = Life("config")
+                found.append(config)
+            config.steps.append((index, step))
+            continue
         if step.kind == "create":
             life = None
         elif fd is not None and fd in open_:
             life = open_[fd]
-        elif fd is None or step.kind in ("config", "wait"):
+        elif fd is None or step.kind == "wait":
             life = current  # made on behalf of the socket in use
         else:
             life = None  # a socket whose creation the log does not show
@@ -117,20 +150,19 @@ def lives(steps: Sequence[Step]) -> list[Life]:
 
 
 def _match(
-    a: Sequence[T], b: Sequence[T], strict: Callable[[T], Hashable], loose: Callable[[T], Hashable]
+    a: Sequence[T], b: Sequence[T], levels: Sequence[Callable[[T], Hashable]]
 ) -> list[tuple[T | None, T | None]]:
-    """Pair two sequences: first on ``strict`` keys, then what is left on ``loose`` keys."""
+    """Pair two sequences on the first level's keys, then what is left between pairs on the next level's."""
+    if not levels:
+        return [(x, None) for x in a] + [(None, y) for y in b]
+    first, rest = levels[0], levels[1:]
     pairs: list[tuple[T | None, T | None]] = []
-    for tag, a0, a1, b0, b1 in blocks([strict(x) for x in a], [strict(y) for y in b]):
+    for tag, a0, a1, b0, b1 in blocks([first(x) for x in a], [first(y) for y in b]):
         if tag == "equal":
             pairs.extend(zip(a[a0:a1], b[b0:b1], strict=True))
-            continue
-        for tag2, c0, c1, d0, d1 in blocks([loose(x) for x in a[a0:a1]], [loose(y) for y in b[b0:b1]]):
-            if tag2 == "equal":
-                pairs.extend(zip(a[a0 + c0 : a0 + c1], b[b0 + d0 : b0 + d1], strict=True))
-            else:
-                pairs.extend((x, None) for x in a[a0 + c0 : a0 + c1])
-                pairs.extend((None, y) for y in b[b0 + d0 : b0 + d1])
+        else:
+            inner = _match(a[a0:a1], b[b0:b1], rest)
+            pairs.extend(inner)
     return pairs
 
 
@@ -219,14 +251,42 @@ def _greedy(ka: list[Hashable], kb: list[Hashable]) -> list[tuple[bool, int, int
 
 
 Placed = tuple[int | None, int | None, Row]
+Numbered = tuple[int, Step]
+# The kernel path's own steps: they anchor the alignment before anything else.
+PATH_KINDS = {"create", "bind", "listen", "accept", "connect", "shutdown", "close"}
+TRY_AGAIN = {"EAGAIN", "EWOULDBLOCK"}
+
+
+def _path_step(numbered: Numbered) -> Hashable:
+    """A step of the kernel path, by kind (an attempt that found nothing to do yet apart);
+    any other step is its own key, so it can only be paired at a later level."""
+    index, step = numbered
+    if step.kind not in PATH_KINDS:
+        return ("unpaired", index, id(step))
+    return step.kind + ("!again" if step.call.errno in TRY_AGAIN else "")
+
+
+# Steps pair first on the kernel path (so that a getsockname made before
+# listen on one side and after it on the other cannot pull listen apart),
+# then on all they show (two identical listen calls), then on what they do
+# and their errno, then on what they do alone.
+STEP_LEVELS: tuple[Callable[[Numbered], Hashable], ...] = (
+    _path_step,
+    lambda s: _exact(s[1]),
+    lambda s: _strict(s[1]),
+    lambda s: key(s[1]),
+)
+# Lives pair on their milestones, then on listening or connecting, then on
+# their family and type (a connected UDP socket with an unconnected one).
+LIFE_LEVELS: tuple[Callable[[Life], Hashable], ...] = (Life.strict, Life.loose, Life.family)
 
 
 def align(go: Sequence[Step], python: Sequence[Step]) -> list[Row]:
     placed: list[Placed] = []
-    for go_life, py_life in _match(lives(go), lives(python), Life.strict, Life.loose):
+    for go_life, py_life in _match(lives(go), lives(python), LIFE_LEVELS):
         go_steps = go_life.steps if go_life else []
         py_steps = py_life.steps if py_life else []
-        for g, p in _match(go_steps, py_steps, lambda s: _strict(s[1]), lambda s: key(s[1])):
+        for g, p in _match(go_steps, py_steps, STEP_LEVELS):
             if g and p:
                 placed.append((g[0], p[0], Row(g[1].kind, g[1], p[1], tuple(differences(g[1], p[1])))))
             elif g:

@@ -6,7 +6,9 @@ its socket story, in log order: every call on a socket fd from its creation
 socket or report it ready, and reads of network configuration (kind
 ``config``): the kernel's settings under /proc/sys/net (Go reads the listen
 backlog limit there) and the resolver's files (/etc/hosts, nsswitch.conf,
-resolv.conf...), opened or only looked for. ``everything(trace)``
+resolv.conf...): their opening (or the look for them) and what was read;
+and calls on a unix socket's
+file (kind ``file``: removing a stale one, Go's unlink on close, stat). ``everything(trace)``
 keeps every syscall. Both are pure and safe on an empty trace.
 
 Sockets are found two ways, so that logs without ``-yy`` work too: the fds
@@ -18,8 +20,8 @@ from __future__ import annotations
 
 import re
 
-from tracer.model import Step, Trace
-from tracer.strace.decode import fd_desc, fd_of
+from tracer.model import Step, Syscall, Trace
+from tracer.strace.decode import fd_desc, fd_of, sockaddr
 
 KIND = {
     "socket": "create",
@@ -73,6 +75,19 @@ CONFIG = re.compile(
     r'^"(/proc/sys/net/|/etc/(hosts|resolv\.conf|nsswitch\.conf|gai\.conf|host\.conf|services|protocols)")'
 )
 CONFIG_CALLS = {"read", "pread64", "close", "fcntl", "fstat", "newfstatat", "lseek"}
+# Calls on a path, and which argument holds it: kept when the path is a unix
+# socket's file (a stale one removed before bind, Go's unlink on close).
+PATH_ARG = {
+    "unlink": 0,
+    "stat": 0,
+    "lstat": 0,
+    "access": 0,
+    "unlinkat": 1,
+    "newfstatat": 1,
+    "faccessat": 1,
+    "faccessat2": 1,
+    "statx": 1,
+}
 OPENS = {"openat", "open"}
 POLL_FD = re.compile(r"fd=(\d+)")
 
@@ -81,7 +96,19 @@ def everything(trace: Trace) -> list[Step]:
     return [Step(KIND.get(call.name, "other"), call) for call in trace.syscalls]
 
 
+def socket_files(trace: Trace) -> set[str]:
+    """The paths (as strace quotes them) that unix sockets bound or connected to."""
+    paths = set()
+    for call in trace.syscalls:
+        if call.name in ("bind", "connect") and len(call.args) > 1 and "AF_UNIX" in call.args[1]:
+            address = sockaddr(call.args[1])
+            if address is not None and address.path and not address.path.startswith("@"):
+                paths.add(f'"{address.path}"')
+    return paths
+
+
 def focus(trace: Trace) -> list[Step]:
+    files = socket_files(trace)
     sockets: set[int] = set()
     configs: set[int] = set()
     polled = False  # a poller has had a socket registered on it
@@ -99,6 +126,10 @@ def focus(trace: Trace) -> list[Step]:
                 sockets.update(int(n) for n in re.findall(r"\d+", args[3]))
             steps.append(Step(KIND[name], call))
             continue
+        where = PATH_ARG.get(name)
+        if files and where is not None and len(args) > where and args[where] in files:
+            steps.append(Step("file", call))
+            continue
         path = args[1] if name == "openat" and len(args) > 1 else first if name in OPENS | {"stat", "access"} else ""
         if path and CONFIG.match(path):
             if name in OPENS and result_fd is not None and result_fd >= 0:
@@ -108,7 +139,8 @@ def focus(trace: Trace) -> list[Step]:
         if fd is not None and fd in configs and name in CONFIG_CALLS:
             if name == "close":
                 configs.discard(fd)
-            steps.append(Step("config", call))
+            elif name in ("read", "pread64") and (call.retval or 0) > 0:
+                steps.append(Step("config", call))  # what was read; the fstat, fcntl and EOF reads around it say little
             continue
         if name == "epoll_ctl" and len(args) > 2:
             target, target_desc = fd_of(args[2]), fd_desc(args[2])
@@ -120,7 +152,9 @@ def focus(trace: Trace) -> list[Step]:
             if name in ("poll", "ppoll"):
                 if any(int(n) in sockets for n in POLL_FD.findall(first)):
                     steps.append(Step("wait", call))
-            elif polled and (call.retval or 0) > 0:
+            elif polled and 0 < (call.retval or 0) <= _max_events(call):
+                # (A return above maxevents is strace reading the registers of
+                # a call cut short by the process exiting: not a real wake-up.)
                 steps.append(Step("wait", call))
             continue
         if name in KIND and _is_socket(fd, desc, sockets):
@@ -131,6 +165,13 @@ def focus(trace: Trace) -> list[Step]:
                 sockets.discard(fd)  # the number may come back as a file
             steps.append(Step(KIND[name], call))
     return steps
+
+
+def _max_events(call: Syscall) -> int:
+    try:
+        return int(call.args[2]) if call.name.startswith("epoll") else 1 << 30
+    except (IndexError, ValueError):
+        return 1 << 30
 
 
 def _is_socket(fd: int | None, desc: str | None, sockets: set[int]) -> bool:

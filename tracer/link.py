@@ -11,7 +11,9 @@ recorded, never from a table of which API makes which syscall:
   of the ``net`` packages below it is the API call; the user's direct callee,
   when it is something else (``io.ReadFull``), is the helper. A call with no
   user frame was made by the Go runtime on its own and is labelled
-  ``runtime`` with the function that made it. So is a call made under
+  ``runtime`` with the function that made it, unless a ``net`` package
+  function is on its stack (net/http's goroutine serving a connection): that
+  function is then the API, with no line of the user's. So is a call made under
   ``sync.(*Once).doSlow``: one-time set-up the library does on first use (the
   IPv6 and MPTCP probes, reading somaxconn); it keeps the user's line and the
   API it happened in, as the helper. ``lines`` maps the frame offsets
@@ -37,7 +39,7 @@ FRAME = re.compile(r"^(?P<binary>[^(]*)\((?P<func>.*)\+0x[0-9a-f]+\) \[(?P<offse
 # Frames that only carry the call down to the kernel: never the API, never the runtime's reason.
 PLUMBING = ("internal/runtime/syscall", "syscall", "internal/poll", "runtime/internal/syscall")
 ONCE = "sync.(*Once).doSlow"
-WRAPPER = re.compile(r"(-fm|\.func\d+(\.\d+)*)$")  # method values and closures: name what they wrap
+WRAPPER = re.compile(r"(-fm|\.func\d+(\.\d+)*|\.gowrap\d+)$")  # method values and closures: name what they wrap
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,11 @@ def go_origin(call: Syscall, lines: dict[str, str], source_dir: str | None) -> O
         return None
     user = next((i for i, f in enumerate(frames) if f.is_user), None)
     if user is None:
+        # No frame of the user's code: a goroutine of the library (net/http's
+        # connection handler) or the runtime itself (the netpoller).
+        library = next((f for f in reversed(frames) if f.is_net and not f.is_wrapper), None)
+        if library is not None and not any(f.func == ONCE for f in frames):
+            return Origin(library.func)
         made_by = next((f for f in frames if not f.is_plumbing), frames[-1])
         return Origin("runtime", frame=made_by.func)
     below = frames[:user]
