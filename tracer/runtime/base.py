@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from tracer.model import Exit, Trace
+from tracer.model import Exit, Problem, Syscall, Trace
 from tracer.scenarios import LANGS, Scenario
 
 # -f: follow the runtime's threads; -ttt -T: when and how long; -yy: what each
@@ -28,6 +29,8 @@ DRIVER = Path(__file__).with_name("driver.py")
 PYBOOT = Path(__file__).with_name("pyboot.py")
 
 Report = Callable[[str], None]
+# strace's notices that are not errors.
+STRACE_NOTICE = re.compile(r"strace: Process \d+ (attached|detached|suspended|resumed)")
 
 # What each kind of program adds to strace's flags: Go's own symbol table
 # makes -k stacks readable (the link stage takes the API and line from them);
@@ -164,12 +167,19 @@ def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
             log = out / f"{program.key}.strace"
             events, problems = parse_file(log) if log.exists() else ([], [])
             result = results.get(program.key, {})
+            exit_code = result.get("exit_code", _exit_status(events))
+            said = [m for m in result.get("strace_messages") or [] if not STRACE_NOTICE.match(m)]
+            if said:
+                # strace itself failed (its exit status is then not the
+                # program's): take the status the program asked exit_group for.
+                exit_code = _exit_group_status(events, exit_code)
+                problems.append(Problem(0, said[-1], "strace stopped with an error of its own; the log may end early"))
             trace = Trace(
                 label=program.label,
                 role=program.role,
                 events=tuple(events),
                 problems=tuple(problems),
-                exit_code=result.get("exit_code", _exit_status(events)),
+                exit_code=exit_code,
                 timed_out=bool(result.get("timed_out", cut)),
                 stdout=result.get("stdout", ""),
                 stderr=result.get("stderr", ""),
@@ -196,6 +206,14 @@ def _exit_status(events: list[Any]) -> int | None:
     """The traced program's own exit status: strace's last ``+++ exited`` line (threads end first)."""
     exits = [event for event in events if isinstance(event, Exit)]
     return exits[-1].status if exits else None
+
+
+def _exit_group_status(events: list[Any], otherwise: int | None) -> int | None:
+    calls = [e for e in events if isinstance(e, Syscall) and e.name == "exit_group" and e.args]
+    try:
+        return int(calls[-1].args[0]) if calls else otherwise
+    except ValueError:
+        return otherwise
 
 
 def writable_dir(path: Path) -> Path:

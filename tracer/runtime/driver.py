@@ -149,7 +149,10 @@ class Program:
             "timed_out": self.timed_out,
             "ready": self.ready,
             "stdout": "".join(self.stdout)[-KEEP_OUTPUT:],
-            "stderr": "".join(self.stderr)[-KEEP_OUTPUT:],
+            "stderr": "".join(line for line in self.stderr if not line.startswith("strace: "))[-KEEP_OUTPUT:],
+            # strace shares the program's stderr; its own complaints (e.g. -k
+            # failing to unwind a thread that ended with the process) are kept apart.
+            "strace_messages": [line.rstrip("\n") for line in self.stderr if line.startswith("strace: ")],
         }
 
 
