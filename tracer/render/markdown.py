@@ -63,7 +63,7 @@ def render(comparison: Comparison) -> str:
     if described:
         parts += [md(described), ""]
     parts += [
-        f"The Go and the Python program of `{comparison.scenario}`, traced with strace "
+        f"The Go and the Python program of {code(comparison.scenario)}, traced with strace "
         f"(runtime: {md(comparison.runtime)}) and lined up by `tracer`: each row is one step the kernel "
         "takes; `=` rows are the same on both sides, `≠` rows differ as the last column says, "
         "`Go` and `Py` rows are steps only one side makes; a row no note explains says so. Ports, "
