@@ -57,12 +57,14 @@ def key(step: Step) -> str:
 
 
 def _path(call: Syscall) -> str:
-    """The file a config or file step is about: named in its arguments, or the -yy path of its fd."""
+    """The file a config or file step is about: the -yy path of its fd, or the path it names."""
+    desc = fd_desc(call.args[0]) if call.args else None
+    if desc and desc.startswith("/"):
+        return desc
     for arg in call.args[:2]:
         if arg.startswith('"'):
-            return arg
-    desc = fd_desc(call.args[0]) if call.args else None
-    return f'"{desc}"' if desc else ""
+            return arg.strip('"')
+    return ""
 
 
 def _strict(step: Step) -> str:
@@ -257,9 +259,15 @@ PATH_KINDS = {"create", "bind", "listen", "accept", "connect", "shutdown", "clos
 TRY_AGAIN = {"EAGAIN", "EWOULDBLOCK"}
 
 
+def _path_exact(numbered: Numbered) -> Hashable:
+    """A step of the kernel path with all it shows; any other step is its own key,
+    so it can only be paired at a later level."""
+    index, step = numbered
+    return _exact(step) if step.kind in PATH_KINDS else ("unpaired", index, id(step))
+
+
 def _path_step(numbered: Numbered) -> Hashable:
-    """A step of the kernel path, by kind (an attempt that found nothing to do yet apart);
-    any other step is its own key, so it can only be paired at a later level."""
+    """A step of the kernel path by kind alone (an attempt that found nothing to do yet apart)."""
     index, step = numbered
     if step.kind not in PATH_KINDS:
         return ("unpaired", index, id(step))
@@ -267,10 +275,12 @@ def _path_step(numbered: Numbered) -> Hashable:
 
 
 # Steps pair first on the kernel path (so that a getsockname made before
-# listen on one side and after it on the other cannot pull listen apart),
-# then on all they show (two identical listen calls), then on what they do
+# listen on one side and after it on the other cannot pull listen apart):
+# identical calls first (listen(2) with listen(2), when one side listened
+# twice), then by kind; then all steps on all they show, then on what they do
 # and their errno, then on what they do alone.
 STEP_LEVELS: tuple[Callable[[Numbered], Hashable], ...] = (
+    _path_exact,
     _path_step,
     lambda s: _exact(s[1]),
     lambda s: _strict(s[1]),

@@ -190,27 +190,14 @@ TRY_AGAIN = {"EAGAIN", "EWOULDBLOCK"}
 def steady(steps: list[Step]) -> list[Step]:
     """The steps every run of the same program makes, for exports that must not churn.
 
-    Drops the netpoller's waits and each non-blocking attempt that failed with
-    EAGAIN and was retried on the same fd after them: whether a read found its
-    data on the first try depends on which process the scheduler ran first.
-    The notes on the rows that remain say that Go may wait there.
+    Drops what depends on timing rather than on the program: the netpoller's
+    waits; each non-blocking attempt that found nothing to do yet (EAGAIN):
+    whether a read found its data on the first try depends on which process
+    the scheduler ran first; and calls the process's exit cut short (no
+    result). The notes on the rows that remain say that Go may wait there.
     """
-    kept: list[Step] = []
-    for index, step in enumerate(steps):
-        call = step.call
-        if call.name in TIMING_WAITS:
-            continue
-        if call.errno in TRY_AGAIN and _retried(steps, index):
-            continue
-        kept.append(step)
-    return kept
-
-
-def _retried(steps: list[Step], index: int) -> bool:
-    failed = steps[index].call
-    for later in steps[index + 1 :]:
-        if later.call.name in TIMING_WAITS:
-            continue
-        same_fd = bool(failed.args and later.call.args) and fd_of(later.call.args[0]) == fd_of(failed.args[0])
-        return later.call.name == failed.name and same_fd
-    return False
+    return [
+        step
+        for step in steps
+        if step.call.name not in TIMING_WAITS and step.call.errno not in TRY_AGAIN and step.call.result != "?"
+    ]

@@ -102,8 +102,13 @@ def go_origin(call: Syscall, lines: dict[str, str], source_dir: str | None) -> O
     file, line = _file_line(lines.get(frames[user].offset), source_dir)
     once = next((i for i, f in enumerate(below) if f.func == ONCE), None)
     if once is not None:
-        made_by = next((f for f in reversed(below[:once]) if not f.is_wrapper), below[once - 1] if once else api)
-        return Origin("runtime", file, line, helper=api.func, frame=made_by.func)
+        # What was done once: the function sync.Once ran (a closure or method
+        # value names what it wraps); when that is bare syscall plumbing, the
+        # function that asked for it to be done once.
+        inside = next((f for f in reversed(below[:once]) if not f.is_wrapper), api)
+        if inside.is_plumbing:
+            inside = next((f for f in below[once + 1 :] if f.package != "sync" and not f.is_wrapper), inside)
+        return Origin("runtime", file, line, helper=api.func, frame=inside.func)
     helper = callee.func if callee is not None and callee is not api else None
     return Origin(api.func, file, line, helper)
 

@@ -21,7 +21,7 @@ from tracer.errors import InputError
 from tracer.model import Note, Row, Step
 
 LISTS = ("status", "kind", "syscall", "errno")
-PATTERNS = ("args", "frame", "difference")
+PATTERNS = ("args", "frame", "api", "difference")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,10 @@ class Rule:
         if args is not None and not any(args.search(", ".join(s.call.args)) for s in sides):
             return False
         frame = self.patterns.get("frame")
-        return frame is None or any(frame.search(_frame(s)) for s in sides)
+        if frame is not None and not any(frame.search(_frame(s)) for s in sides):
+            return False
+        api = self.patterns.get("api")
+        return api is None or any(api.search(_api(s)) for s in sides)
 
     def covers(self, difference: str) -> bool:
         pattern = self.patterns.get("difference")
@@ -55,6 +58,12 @@ class Rule:
 def _frame(step: Step) -> str:
     origin = step.call.origin
     return origin.frame or "" if origin is not None else ""
+
+
+def _api(step: Step) -> str:
+    """The API call and the library function that made it, as one text to search."""
+    origin = step.call.origin
+    return f"{origin.api} {origin.helper or ''}".strip() if origin is not None else ""
 
 
 @cache

@@ -52,8 +52,10 @@ def short_arg(arg: str) -> str:
         if addr is not None:
             if addr.path is not None:
                 return addr.path
-            host = f"[{addr.address}]" if addr.address and ":" in addr.address else addr.address
-            return f"{host}:{addr.port}"
+            if addr.address is not None:
+                host = f"[{addr.address}]" if ":" in addr.address else addr.address
+                return f"{host}:{addr.port}"
+            return "{" + addr.family + "}"  # an unnamed unix socket, a netlink address
     if arg.startswith(("{events=", "[{events=")):
         events = ", ".join("{" + e + "}" for e in EPOLL_EVENTS.findall(arg))
         return events if arg[0] == "{" else f"[{events}]"
