@@ -19,6 +19,7 @@ from tracer.errors import TracerError, UsageError
 
 if TYPE_CHECKING:
     from tracer.model import Comparison
+    from tracer.runtime import Runtime
 
 app = typer.Typer(
     help="Show what Go and Python network code asks of the Linux kernel, side by side.",
@@ -41,6 +42,11 @@ RuntimeOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every syscall, not only the sockets' life cycle.")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds a run may take before its programs are killed.")
+]
+LANG_CHOICES = ("go", "python")
+TRACE_FORMATS = ("table", "json")
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -75,6 +81,17 @@ def _progress() -> Iterator[Callable[[str], None]]:
         yield report
 
 
+@contextmanager
+def _runtime(name: str) -> Iterator[tuple[Runtime, Callable[[str], None]]]:
+    """The chosen runtime, said with the reason it was chosen, and the progress reporter."""
+    from tracer.runtime import select
+
+    with _progress() as report:
+        engine = select(name)
+        report(f"runtime: {engine.name} ({engine.why})")
+        yield engine, report
+
+
 def _check_choice(value: str, choices: tuple[str, ...], what: str) -> None:
     if value not in choices:
         raise UsageError(f"Unknown {what} '{value}' (choose from {', '.join(choices)}).")
@@ -104,20 +121,15 @@ def compare(
         from tracer.compare import compare as run_compare
         from tracer.compare import compare_traces
         from tracer.programs import compare_run
-        from tracer.runtime import select
 
         if other is not None:
             run = compare_run(scenario, other, timeout)
-            with _progress() as report:
-                engine = select(runtime)
-                report(f"runtime: {engine.name} ({engine.why})")
+            with _runtime(runtime) as (engine, report):
                 left, right = engine.run(run, report)
             comparison = compare_traces(run.name, engine.name, [(left, right)], everything=all)
         else:
             chosen = scenarios.get(scenario)
-            with _progress() as report:
-                engine = select(runtime)
-                report(f"runtime: {engine.name} ({engine.why})")
+            with _runtime(runtime) as (engine, report):
                 comparison = run_compare(chosen, engine, report, everything=all)
         _emit(comparison, format)
 
@@ -183,25 +195,15 @@ def export(
         from tracer import scenarios
         from tracer.export import check_directory
         from tracer.export import export as run_export
-        from tracer.runtime import select
 
         if every and scenario is not None:
             raise UsageError(f"Give a scenario ({scenario}) or --all, not both.")
         names = list(scenarios.SCENARIOS) if every else [scenarios.get(scenario or scenarios.DEFAULT).name]
         check_directory(Path(directory))  # before anything runs: a bad --dir costs no run
-        with _progress() as report:
-            engine = select(runtime)
-            report(f"runtime: {engine.name} ({engine.why})")
+        with _runtime(runtime) as (engine, report):
             written = run_export(names, engine, Path(directory), format, report)
         for path in written:
             typer.echo(str(path))
-
-
-LANG_CHOICES = ("go", "python")
-TRACE_FORMATS = ("table", "json")
-TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", help="Seconds a run may take before its programs are killed.")
-]
 
 
 def _after_dashdash(target: str | None) -> bool:
@@ -246,7 +248,6 @@ def trace(
         _check_choice(format, TRACE_FORMATS, "format")
         from tracer.focus import everything, focus
         from tracer.programs import trace_run
-        from tracer.runtime import select
 
         rest = list(args or [])
         if target is not None and _after_dashdash(target):
@@ -256,9 +257,7 @@ def trace(
         roles = {p.role for session in run.sessions for p in session}
         if role is not None:
             _check_choice(role, tuple(sorted(roles)), "role")
-        with _progress() as report:
-            engine = select(runtime)
-            report(f"runtime: {engine.name} ({engine.why})")
+        with _runtime(runtime) as (engine, report):
             traces = engine.run(run, report)
         shown = [(t, (everything if all else focus)(t)) for t in traces if role is None or t.role == role]
         if format == "json":
