@@ -39,9 +39,10 @@ def compare_traces(
 
     Raises ``RunError`` when a program left no trace at all (it never started).
     """
-    for trace in (t for pair in pairs for t in pair):
+    traces = [t for pair in zip(*pairs, strict=True) for t in pair] if pairs else []
+    for index, trace in enumerate(traces):
         if not trace.events:
-            raise RunError(_never_ran(name, trace))
+            raise RunError(_never_ran(name, trace, traces[:index]))
     select = focuser.everything if everything else focuser.focus
     roles = []
     for left, right in pairs:
@@ -50,6 +51,14 @@ def compare_traces(
     return Comparison(name, runtime, tuple(roles))
 
 
-def _never_ran(name: str, trace: Trace) -> str:
-    said = (trace.stderr.strip().splitlines() or ["it printed nothing"])[-1]
-    return f"The {trace.label} {trace.role} of {name} left no trace ({said})."
+def _never_ran(name: str, trace: Trace, before: Sequence[Trace]) -> str:
+    """Why a program left no trace: usually a program before it that failed, or strace itself."""
+    for earlier in before:
+        if earlier.label == trace.label and (earlier.timed_out or earlier.exit_code not in (0, None)):
+            how = "never got ready" if earlier.timed_out else f"exited with status {earlier.exit_code}"
+            said = (earlier.stderr.strip().splitlines() or ["it printed nothing"])[-1]
+            return f"The {earlier.label} {earlier.role} of {name} {how} before the {trace.role} could start ({said})."
+    strace_said = [p.text for p in trace.problems if p.line_no == 0]
+    said = (strace_said or trace.stderr.strip().splitlines() or ["it printed nothing"])[-1]
+    hint = " Is ptrace allowed here? `tracer doctor` checks." if "not permitted" in said else ""
+    return f"The {trace.label} {trace.role} of {name} left no trace ({said}).{hint}"

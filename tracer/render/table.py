@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracer.model import Comparison, Note, Origin, RoleComparison, Row, Step, Syscall, Trace
+from tracer.model import Comparison, Exit, Note, Origin, RoleComparison, Row, Step, Syscall, Trace
 from tracer.strace.decode import sockaddr
 
 MAX_STRING = 40
@@ -195,8 +195,11 @@ def notes_used(comparison: Comparison) -> list[Note]:
 def warnings(trace: Trace) -> list[str]:
     found = []
     who = f"the {trace.label} {trace.role}"
+    killed = [e.signal for e in trace.events if isinstance(e, Exit) and e.signal]
     if trace.timed_out:
         found.append(f"{who} was killed at the timeout; its trace stops there")
+    elif killed:
+        found.append(f"{who} was killed by {killed[-1]}: {trace.stderr.strip()[-200:] or 'it printed nothing'}")
     elif trace.exit_code not in (0, None):
         found.append(f"{who} exited with status {trace.exit_code}: {trace.stderr.strip()[-200:]}")
     unreachable = [c for c in trace.syscalls if c.name == "connect" and c.errno in ("ENETUNREACH", "EHOSTUNREACH")]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from tracer.errors import BuildError
 from tracer.model import Exit, Problem, Syscall, Trace
 from tracer.scenarios import LANGS, Scenario
 
@@ -93,6 +94,17 @@ class Runtime(Protocol):
     why: str
 
     def run(self, run: Run, report: Report) -> list[Trace]: ...
+
+
+def check_python(path: Path) -> None:
+    """Compile a Python program before running it, so a syntax error is one sentence, not a failed run."""
+    try:
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" if exc.lineno else "somewhere"
+        raise BuildError(f"{path} does not compile: {exc.msg} ({where}).") from None
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"{path} cannot be read as Python: {exc}.") from None
 
 
 def scenario_run(scenario: Scenario, langs: tuple[str, ...] = LANGS) -> Run:
@@ -173,7 +185,7 @@ def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
                 # strace itself failed (its exit status is then not the
                 # program's): take the status the program asked exit_group for.
                 exit_code = _exit_group_status(events, exit_code)
-                problems.append(Problem(0, said[-1], "strace stopped with an error of its own; the log may end early"))
+                problems.append(Problem(0, said[-1], "strace reported an error of its own; the log may end early"))
             trace = Trace(
                 label=program.label,
                 role=program.role,

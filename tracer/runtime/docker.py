@@ -33,9 +33,21 @@ import docker.errors
 import requests.exceptions
 from docker.types import Mount
 
-from tracer.errors import BuildError, RunError, RuntimeUnavailable, UsageError
+from tracer.errors import BuildError, RunError, RuntimeUnavailable, TracerError, UsageError
 from tracer.model import Trace
-from tracer.runtime.base import DRIVER, PYBOOT, Placed, Program, Report, Run, collect, plan, writable_dir, write_plan
+from tracer.runtime.base import (
+    DRIVER,
+    PYBOOT,
+    Placed,
+    Program,
+    Report,
+    Run,
+    check_python,
+    collect,
+    plan,
+    writable_dir,
+    write_plan,
+)
 from tracer.runtime.gobuild import BUILD_FLAGS, GoTarget, go_target
 from tracer.scenarios import samples_dir
 
@@ -113,6 +125,12 @@ class DockerRuntime:
                 f"No Docker engine answers at {where} ({_unreachable(exc)}); start it, or use --runtime local."
             ) from None
         return cls(client, f"Docker engine {version} answered")
+
+    def _failure(self, exc: BaseException, what: str) -> TracerError:
+        """An engine that stopped answering, or a container that failed while the engine is fine."""
+        if not _engine_answers(self.client):
+            return RuntimeUnavailable(f"The Docker engine stopped answering during the run ({_unreachable(exc)}).")
+        return RunError(f"In Docker, {what}: {_short(exc)}.")
 
     # -- image ---------------------------------------------------------------
 
@@ -205,6 +223,7 @@ class DockerRuntime:
             if program.kind == "go":
                 return Placed((f"/opt/tracer/bin/{program.sample}",), f"{SOURCES['go']}/{program.sample}")
             where = f"{SOURCES['python']}/{program.sample}"
+            check_python(samples_dir() / program.sample / "main.py")
             return Placed(("python3", "/opt/tracer/pyboot.py", f"{where}/main.py"), where)
         if program.kind == "command":
             mounts.append(_bind(Path.cwd(), "/work"))
@@ -213,6 +232,7 @@ class DockerRuntime:
         mount = f"/src/user/{program.key}"
         if program.kind == "python":
             source = program.source.resolve()
+            check_python(source)
             _check_readable(source.parent, [source])
             mounts.append(_bind(source.parent, mount))
             return Placed(("python3", "/opt/tracer/pyboot.py", f"{mount}/{source.name}"), mount, cwd=mount)
@@ -262,37 +282,58 @@ class DockerRuntime:
         environment: dict[str, str] | None = None,
         memory: str = LIMITS["mem_limit"],
     ) -> tuple[int | None, str]:
-        """Run one hardened container to its end (or its wall-clock limit); return its status and output."""
-        container = self.client.containers.create(
-            image,
-            command=list(command),
-            name=f"tracer-{uuid.uuid4().hex[:12]}",
-            labels={LABEL: "container", SESSION_LABEL: self.session},
-            user=USER,
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            network_mode="none",
-            read_only=True,
-            tmpfs={"/tmp": "rw,nosuid,nodev,size=256m"},
-            environment={"HOME": "/tmp", **(environment or {})},
-            working_dir=working_dir,
-            mounts=mounts,
-            pids_limit=LIMITS["pids_limit"],
-            mem_limit=memory,
-            memswap_limit=memory,
-        )
+        """Run one hardened container to its end (or its wall-clock limit); return its status and output.
+
+        The container is removed whatever happens. If the engine stops
+        answering meanwhile, that is a ``RuntimeUnavailable`` naming the
+        container to remove once it is back.
+        """
+        name = f"tracer-{uuid.uuid4().hex[:12]}"
+        try:
+            container = self.client.containers.create(
+                image,
+                command=list(command),
+                name=name,
+                labels={LABEL: "container", SESSION_LABEL: self.session},
+                user=USER,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                network_mode="none",
+                read_only=True,
+                tmpfs={"/tmp": "rw,nosuid,nodev,size=256m"},
+                environment={"HOME": "/tmp", **(environment or {})},
+                working_dir=working_dir,
+                mounts=mounts,
+                pids_limit=LIMITS["pids_limit"],
+                mem_limit=memory,
+                memswap_limit=memory,
+            )
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            raise self._failure(exc, "the container could not be created") from None
         status: int | None = None
+        logs = ""
+        failure: TracerError | None = None
         try:
             container.start()
             try:
                 status = int(container.wait(timeout=wall_clock).get("StatusCode", -1))
             except requests.exceptions.RequestException:
-                # The driver itself hung: kill it; the logs written so far stay
-                # in the bind-mounted directory and are read as a cut run.
+                # Past the wall clock (the driver itself hung): kill it; the
+                # logs written so far stay in the bind-mounted directory and
+                # are read as a cut run. If the engine is gone, kill fails too.
                 container.kill()
             logs = container.logs(stdout=True, stderr=True).decode(errors="replace")
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            failure = self._failure(exc, f"the container {name} failed")
         finally:
-            container.remove(force=True)
+            try:
+                container.remove(force=True)
+            except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+                failure = failure or self._failure(exc, f"the container {name} could not be removed")
+                if isinstance(failure, RuntimeUnavailable):
+                    failure = RuntimeUnavailable(f"{failure} Once it is back: docker rm -f {name}")
+        if failure is not None:
+            raise failure
         return status, logs
 
 
@@ -310,6 +351,13 @@ def _check_readable(directory: Path, files: list[Path]) -> None:
                 f"The container's unprivileged user (uid {USER.split(':')[0]}) cannot read {path}: "
                 f"make it readable (chmod o+r {path}) or use --runtime local."
             )
+
+
+def _engine_answers(client: docker.DockerClient) -> bool:
+    try:
+        return bool(client.ping())
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        return False
 
 
 def _last_line(text: str) -> str:

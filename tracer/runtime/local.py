@@ -19,7 +19,19 @@ from pathlib import Path
 
 from tracer.errors import BuildError, RunError, RuntimeUnavailable
 from tracer.model import Trace
-from tracer.runtime.base import DRIVER, PYBOOT, STRACE, Placed, Program, Report, Run, collect, plan, write_plan
+from tracer.runtime.base import (
+    DRIVER,
+    PYBOOT,
+    STRACE,
+    Placed,
+    Program,
+    Report,
+    Run,
+    check_python,
+    collect,
+    plan,
+    write_plan,
+)
 from tracer.runtime.gobuild import BUILD_FLAGS, RECIPE, go_target
 from tracer.scenarios import samples_dir
 
@@ -99,12 +111,14 @@ class LocalRuntime:
                 binary = self._samples_bin() / program.sample
                 self._go_build(binary, program.sample, samples_dir(), report, [*BUILD_FLAGS, f"./{program.sample}"])
                 return Placed((str(binary),), str(where))
+            check_python(where / "main.py")
             return Placed((sys.executable, str(PYBOOT), str(where / "main.py")), str(where))
         if program.kind == "command":
             return Placed(program.command, os.getcwd(), cwd=os.getcwd())
         assert program.source is not None
         if program.kind == "python":
             source = program.source.resolve()
+            check_python(source)
             return Placed((sys.executable, str(PYBOOT), str(source)), str(source.parent), cwd=str(source.parent))
         target = go_target(program.source)
         binary = cache_dir() / "user" / f"{target.digest}-{self._version_key()}" / "prog"
