@@ -99,7 +99,12 @@ CASES = [
         6,
         "is not a strace log",
     ),
-    Case("YAML that is not YAML", lambda d: ["show", str(write(d / "not.yaml", "schema: [unclosed\n"))], 6, "is not valid YAML"),
+    Case(
+        "YAML that is not YAML",
+        lambda d: ["show", str(write(d / "not.yaml", "schema: [unclosed\n"))],
+        6,
+        "is not valid YAML",
+    ),
     Case(
         "YAML of the wrong shape",
         lambda d: ["show", str(write(d / "shape.yaml", "schema: tracer/v1\nscenario: 3\n"))],
