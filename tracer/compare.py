@@ -23,7 +23,7 @@ from tracer.scenarios import Scenario
 
 
 def compare(scenario: Scenario, runtime: Runtime, report: Report, everything: bool = False) -> Comparison:
-    traces = runtime.run(scenario_run(scenario), report)
+    traces = runtime.run(scenario_run(scenario), report, meanwhile=warm_up)
     by_key = {(t.label, t.role): t for t in traces}
     pairs = [(by_key[("go", role.name)], by_key[("python", role.name)]) for role in scenario.roles]
     comparison = compare_traces(scenario.name, runtime.name, pairs, everything)
@@ -49,6 +49,16 @@ def compare_traces(
         rows = notes.explain(aligner.align(select(left), select(right)))
         roles.append(RoleComparison(left.role, left, right, tuple(rows)))
     return Comparison(name, runtime, tuple(roles))
+
+
+def warm_up() -> None:
+    """Load what reading the results needs (the parser, the notes, the table) while the programs run."""
+    import rich.table  # noqa: F401
+
+    import tracer.link
+    import tracer.strace.parser  # noqa: F401
+
+    notes.load()
 
 
 def _never_ran(name: str, trace: Trace, before: Sequence[Trace]) -> str:

@@ -93,7 +93,9 @@ class Runtime(Protocol):
     name: str
     why: str
 
-    def run(self, run: Run, report: Report) -> list[Trace]: ...
+    def run(self, run: Run, report: Report, meanwhile: Callable[[], None] | None = None) -> list[Trace]:
+        """Run every program; ``meanwhile`` is called while they run (work that can overlap them)."""
+        ...
 
 
 def check_python(path: Path) -> None:

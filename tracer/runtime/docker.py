@@ -25,6 +25,7 @@ import stat
 import tarfile
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,7 @@ class DockerRuntime:
 
     # -- run -----------------------------------------------------------------
 
-    def run(self, run: Run, report: Report) -> list[Trace]:
+    def run(self, run: Run, report: Report, meanwhile: Callable[[], None] | None = None) -> list[Trace]:
         image = self.image(report)
         mounts = [
             _bind(DRIVER, "/opt/tracer/driver.py"),
@@ -212,6 +213,8 @@ class DockerRuntime:
                 mounts=mounts,
                 command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
                 wall_clock=run.timeout * len(run.sessions) + GRACE,
+                meanwhile=meanwhile,
+                logs_on_success=False,
             )
             if status not in (0, None):  # None: killed at the wall clock, read as a cut run
                 raise RunError(f"The runner in the container failed (exit {status}): {_last_line(logs)}")
@@ -281,12 +284,16 @@ class DockerRuntime:
         working_dir: str = "/tmp",
         environment: dict[str, str] | None = None,
         memory: str = LIMITS["mem_limit"],
+        meanwhile: Callable[[], None] | None = None,
+        logs_on_success: bool = True,
     ) -> tuple[int | None, str]:
         """Run one hardened container to its end (or its wall-clock limit); return its status and output.
 
         The container is removed whatever happens. If the engine stops
         answering meanwhile, that is a ``RuntimeUnavailable`` naming the
-        container to remove once it is back.
+        container to remove once it is back. ``meanwhile`` runs while the
+        container does (the caller's own preparation, so it costs no time);
+        the output is fetched only on failure unless ``logs_on_success``.
         """
         name = f"tracer-{uuid.uuid4().hex[:12]}"
         try:
@@ -315,6 +322,8 @@ class DockerRuntime:
         failure: TracerError | None = None
         try:
             container.start()
+            if meanwhile is not None:
+                meanwhile()
             try:
                 status = int(container.wait(timeout=wall_clock).get("StatusCode", -1))
             except requests.exceptions.RequestException:
@@ -322,7 +331,8 @@ class DockerRuntime:
                 # logs written so far stay in the bind-mounted directory and
                 # are read as a cut run. If the engine is gone, kill fails too.
                 container.kill()
-            logs = container.logs(stdout=True, stderr=True).decode(errors="replace")
+            if status != 0 or logs_on_success:
+                logs = container.logs(stdout=True, stderr=True).decode(errors="replace")
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             failure = self._failure(exc, f"the container {name} failed")
         finally:

@@ -328,12 +328,22 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
         results[program.key] = program.report()
         results[program.key]["tcp_counters"] = changed
         if program.symbolize and plan.get("addr2line") and os.path.exists(program.log):
-            try:
-                lines = os.path.join(plan["out"], program.key + ".lines.json")
-                symbolize(program.log, program.argv[0], plan["addr2line"], lines)
-            except (OSError, subprocess.SubprocessError, struct.error) as exc:
-                results[program.key]["symbolize_error"] = str(exc)
+            # In the background: the next session's programs run meanwhile.
+            worker = threading.Thread(target=_symbolize, args=(program, plan, results[program.key]))
+            worker.start()
+            SYMBOLIZING.append(worker)
     return results
+
+
+SYMBOLIZING: list[threading.Thread] = []
+
+
+def _symbolize(program: Program, plan: dict[str, Any], result: dict[str, Any]) -> None:
+    try:
+        lines = os.path.join(plan["out"], program.key + ".lines.json")
+        symbolize(program.log, program.argv[0], plan["addr2line"], lines)
+    except (OSError, subprocess.SubprocessError, struct.error) as exc:
+        result["symbolize_error"] = str(exc)
 
 
 def main(plan_path: str) -> int:
@@ -342,6 +352,8 @@ def main(plan_path: str) -> int:
     results: dict[str, Any] = {}
     for session in plan["sessions"]:
         results.update(run_session(session, plan))
+    for worker in SYMBOLIZING:
+        worker.join()
     final = os.path.join(plan["out"], "result.json")
     with open(final + ".tmp", "w") as f:
         json.dump(results, f, indent=1)

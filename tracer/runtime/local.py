@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from tracer.errors import BuildError, RunError, RuntimeUnavailable
@@ -127,7 +128,7 @@ class LocalRuntime:
         self._go_build(binary, str(target.package_dir), target.root, report, [*BUILD_FLAGS, *target.files])
         return Placed((str(binary),), str(target.package_dir), cwd=str(target.root))
 
-    def run(self, run: Run, report: Report) -> list[Trace]:
+    def run(self, run: Run, report: Report, meanwhile: Callable[[], None] | None = None) -> list[Trace]:
         placed = {p.key: self._place(p, report) for session in run.sessions for p in session}
         tools = cache_dir() / "tools" / self._version_key()
         addr2line = self._go_build(tools / "addr2line", "Go's addr2line", samples_dir(), report, ["cmd/addr2line"])
@@ -137,14 +138,19 @@ class LocalRuntime:
             path = write_plan(out, content)
             labels = ", then ".join(session[0].label for session in run.sessions if session)
             report(f"running {run.name} on this host ({labels})")
+            driver = subprocess.Popen([sys.executable, str(DRIVER), str(path)])
             try:
-                subprocess.run(
-                    [sys.executable, str(DRIVER), str(path)],
-                    check=True,
-                    timeout=run.timeout * len(run.sessions) + 30,
-                )
-            except subprocess.CalledProcessError as exc:
-                raise RunError(f"The local runner failed (exit {exc.returncode}).") from None
+                if meanwhile is not None:
+                    meanwhile()  # the caller's own preparation, while the programs run
+                code = driver.wait(timeout=run.timeout * len(run.sessions) + 30)
             except subprocess.TimeoutExpired:
-                pass  # the logs so far are read as a cut run
+                driver.kill()  # the logs so far are read as a cut run
+                driver.wait()
+                code = 0
+            finally:
+                if driver.poll() is None:  # Ctrl-C: the driver's programs go with it
+                    driver.kill()
+                    driver.wait()
+            if code != 0:
+                raise RunError(f"The local runner failed (exit {code}).")
             return collect(run, out, placed)

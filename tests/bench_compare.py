@@ -1,0 +1,161 @@
+"""Benchmark: a warm `tracer compare` against the bare cost of running the traced programs.
+
+Run on demand (pytest does not collect it), with the Docker engine running:
+
+    python tests/bench_compare.py [ROUNDS]
+
+In one run, interleaving the two ROUNDS times (default 7) and printing medians
+and their ratio:
+
+* floor: one container of the project image (the same hardened settings) whose
+  shell runs each role of tcp-echo in both languages under strace with the
+  same flags as tracer, writes the logs, and does nothing else;
+* warm compare: `tracer compare tcp-echo --runtime docker`, end to end, as a
+  user runs it (a new process, image already built, output to /dev/null).
+
+Also: `tracer --help` against `python -c pass`; the cold path (no image yet)
+split into its stages; and a compare right after a Python sample was edited
+(it is mounted, so nothing is rebuilt).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tracer.runtime.base import KIND_FLAGS, STRACE  # noqa: E402
+from tracer.runtime.docker import DockerRuntime, _bind  # noqa: E402
+from tracer.scenarios import samples_dir  # noqa: E402
+
+TRACER = [sys.executable, "-m", "tracer"]
+
+
+def floor_script() -> str:
+    flags = " ".join(STRACE)
+    pairs = [
+        ("go", "/opt/tracer/bin/tcp_echo/server", "/opt/tracer/bin/tcp_echo/client", KIND_FLAGS["go"]),
+        (
+            "python",
+            "python3 /opt/tracer/samples/tcp_echo/server/main.py",
+            "python3 /opt/tracer/samples/tcp_echo/client/main.py",
+            KIND_FLAGS["python"],
+        ),
+    ]
+    lines = ["set -e", "cd /tmp"]
+    for lang, server, client, extra in pairs:
+        more = " ".join(extra)
+        lines += [
+            f"mkfifo /tmp/ready-{lang}",
+            f"{flags} {more} -o /out/{lang}-server.strace {server} > /tmp/ready-{lang} &",
+            f"read line < /tmp/ready-{lang}",
+            f"{flags} {more} -o /out/{lang}-client.strace {client} ${{line#ready }}",
+            "wait",
+        ]
+    return "\n".join(lines)
+
+
+def floor(runtime: DockerRuntime, image: str) -> float:
+    with tempfile.TemporaryDirectory(prefix="tracer-bench-") as tmp:
+        Path(tmp).chmod(0o777)
+        mounts = [_bind(samples_dir(), "/opt/tracer/samples"), _bind(Path(tmp), "/out", read_only=False)]
+        started = time.perf_counter()
+        status, logs = runtime._run_container(image, mounts, ["sh", "-c", floor_script()], wall_clock=60)
+        elapsed = time.perf_counter() - started
+        assert status == 0, logs
+        assert len(list(Path(tmp).glob("*.strace"))) == 4
+    return elapsed
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def median_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.0f} ms"
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    runtime = DockerRuntime.connect()
+    image = runtime.image(lambda _: None)
+    compare = [*TRACER, "compare", "tcp-echo", "--runtime", "docker"]
+    floors, warms = [], []
+    timed(compare)  # the first run after an import is not what a user sees twice
+    for _ in range(rounds):
+        floors.append(floor(runtime, image))
+        warms.append(timed(compare))
+    print(f"floor (one container, 4 programs under strace): median {median_ms(floors)} of {rounds}")
+    print(f"warm tracer compare tcp-echo:                   median {median_ms(warms)} of {rounds}")
+    print(f"ratio warm / floor: {statistics.median(warms) / statistics.median(floors):.2f} (goal: <= 1.3)")
+
+    helps = [timed([*TRACER, "--help"]) for _ in range(rounds)]
+    bare = [timed([sys.executable, "-c", "pass"]) for _ in range(rounds)]
+    extra = (statistics.median(helps) - statistics.median(bare)) * 1000
+    print(f"tracer --help {median_ms(helps)} vs python -c pass {median_ms(bare)}: +{extra:.0f} ms (goal: <= 150 ms)")
+
+    # A Python sample edited: it is mounted read-only at run time, so the image stays.
+    sample = samples_dir() / "tcp_echo" / "client" / "main.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "main.py"
+        shutil.copy2(sample, saved)
+        try:
+            sample.write_text(sample.read_text() + "\n# edited by the benchmark\n")
+            before = set(runtime.client.images.list(name="tracer-runtime"))
+            edited = timed(compare)
+            rebuilt = set(runtime.client.images.list(name="tracer-runtime")) - before
+        finally:
+            shutil.copy2(saved, sample)
+    print(f"compare after editing a Python sample: {edited * 1000:.0f} ms, images built: {len(rebuilt)}")
+
+    # The cold path, stage by stage: build a fresh image (a new tag), then one compare.
+    stages: list[tuple[str, float]] = []
+    last = time.perf_counter()
+
+    def report(message: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        stages.append((message.split(" (")[0][:60], now - last))
+        last = now
+
+    from tracer import scenarios
+    from tracer.compare import compare as run_compare
+    from tracer.render.table import render
+
+    with tempfile.TemporaryDirectory() as tmp:
+        import os
+
+        copy = Path(tmp) / "go_samples"
+        shutil.copytree(samples_dir(), copy)
+        go = copy / "tcp_echo" / "client" / "main.go"
+        go.write_text(go.read_text() + f"\n// cold {time.time()}\n")
+        os.environ["TRACER_SAMPLES_DIR"] = str(copy)
+        try:
+            started = last = time.perf_counter()
+            comparison = run_compare(scenarios.get("tcp-echo"), runtime, report)
+            report("aligned")
+            from rich.console import Console
+
+            with open(os.devnull, "w") as sink:
+                render(comparison, Console(file=sink, width=160))
+            report("rendered")
+            total = time.perf_counter() - started
+        finally:
+            del os.environ["TRACER_SAMPLES_DIR"]
+    print(f"cold compare (image built from scratch on the cached base): {total:.1f} s")
+    for message, seconds in stages:
+        if seconds > 0.05:
+            print(f"  {seconds:6.2f} s  until: {message}")
+
+
+if __name__ == "__main__":
+    main()
