@@ -117,6 +117,8 @@ def compare(
     with _errors():
         _check_choice(runtime, RUNTIMES, "runtime")
         _check_choice(format, FORMATS, "format")
+        from dataclasses import replace
+
         from tracer import scenarios
         from tracer.compare import compare as run_compare
         from tracer.compare import compare_traces
@@ -127,6 +129,7 @@ def compare(
             with _runtime(runtime) as (engine, report):
                 left, right = engine.run(run, report)
             comparison = compare_traces(run.name, engine.name, [(left, right)], everything=all)
+            comparison = replace(comparison, environment=engine.environment)
         else:
             chosen = scenarios.get(scenario)
             with _runtime(runtime) as (engine, report):

@@ -26,7 +26,9 @@ def compare(scenario: Scenario, runtime: Runtime, report: Report, everything: bo
     traces = runtime.run(scenario_run(scenario), report, meanwhile=warm_up)
     by_key = {(t.label, t.role): t for t in traces}
     pairs = [(by_key[("go", role.name)], by_key[("python", role.name)]) for role in scenario.roles]
-    comparison = compare_traces(scenario.name, runtime.name, pairs, everything)
+    comparison = replace(
+        compare_traces(scenario.name, runtime.name, pairs, everything), environment=runtime.environment
+    )
     if scenario.observe is not None:
         comparison = replace(comparison, observations=scenario.observe(comparison))
     return comparison

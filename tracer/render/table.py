@@ -218,6 +218,8 @@ def warnings(trace: Trace) -> list[str]:
 
 def render(comparison: Comparison, console: Console) -> None:
     console.print(Text(f"tracer compare {comparison.scenario}  ·  runtime: {comparison.runtime}", style="bold"))
+    if comparison.environment:
+        console.print(Text("  ·  ".join(f"{k} {v}" for k, v in comparison.environment.items()), style="dim"))
     for role in comparison.roles:
         console.print()
         console.print(role_table(role, console.width))

@@ -92,6 +92,7 @@ class Placed:
 class Runtime(Protocol):
     name: str
     why: str
+    environment: dict[str, str]  # what the last run ran on (kernel, go, python, strace, image)
 
     def run(self, run: Run, report: Report, meanwhile: Callable[[], None] | None = None) -> list[Trace]:
         """Run every program; ``meanwhile`` is called while they run (work that can overlap them)."""
@@ -163,6 +164,15 @@ def write_plan(directory: Path, content: dict[str, Any]) -> Path:
     path = directory / "plan.json"
     path.write_text(json.dumps(content, indent=1))
     return path
+
+
+def read_environment(out: Path) -> dict[str, str]:
+    """What the driver found the programs ran on (kernel, python, strace, go), or nothing for a cut run."""
+    try:
+        found = json.loads((out / "result.json").read_text()).get("_environment", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:

@@ -46,6 +46,7 @@ from tracer.runtime.base import (
     check_python,
     collect,
     plan,
+    read_environment,
     writable_dir,
     write_plan,
 )
@@ -112,6 +113,7 @@ class DockerRuntime:
     def __init__(self, client: docker.DockerClient, why: str) -> None:
         self.client = client
         self.why = why
+        self.environment: dict[str, str] = {}
         self.session = uuid.uuid4().hex[:12]
 
     @classmethod
@@ -218,6 +220,7 @@ class DockerRuntime:
             )
             if status not in (0, None):  # None: killed at the wall clock, read as a cut run
                 raise RunError(f"The runner in the container failed (exit {status}): {_last_line(logs)}")
+            self.environment = {**read_environment(out), "image": image}
             return collect(run, out, placed)
 
     def _place(self, program: Program, image: str, mounts: list[Mount], report: Report) -> Placed:

@@ -346,10 +346,32 @@ def _symbolize(program: Program, plan: dict[str, Any], result: dict[str, Any]) -
         result["symbolize_error"] = str(exc)
 
 
+def environment(strace: str) -> dict[str, str]:
+    """What the programs ran on: the kernel, Python, strace and Go, as this machine reports them."""
+    import platform
+
+    found = {"kernel": platform.release(), "python": platform.python_version()}
+    commands = {"strace": [strace, "-V"], "go": ["go", "version"]}
+    if os.path.exists("/opt/tracer/go-version"):  # the image records the Go that built its samples
+        with open("/opt/tracer/go-version") as f:
+            found["go"] = f.read().strip()
+        del commands["go"]
+    for name, argv in commands.items():
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            found[name] = (done.stdout.strip().splitlines() or ["?"])[0]
+        except (OSError, subprocess.SubprocessError):
+            found[name] = "not found"
+    # "go version go1.27.3 linux/amd64" -> "1.27.3"; "strace -- version 6.1" -> "6.1"
+    found["go"] = next((w[2:] for w in found.get("go", "").split() if w.startswith("go1")), found.get("go", "?"))
+    found["strace"] = (found.get("strace", "").split() or ["?"])[-1]
+    return found
+
+
 def main(plan_path: str) -> int:
     with open(plan_path) as f:
         plan = json.load(f)
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"_environment": environment(plan["strace"][0])}
     for session in plan["sessions"]:
         results.update(run_session(session, plan))
     for worker in SYMBOLIZING:

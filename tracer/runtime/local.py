@@ -31,6 +31,7 @@ from tracer.runtime.base import (
     check_python,
     collect,
     plan,
+    read_environment,
     write_plan,
 )
 from tracer.runtime.gobuild import BUILD_FLAGS, RECIPE, go_target
@@ -54,6 +55,7 @@ class LocalRuntime:
         self.strace = strace
         self.go = go
         self.why = why
+        self.environment: dict[str, str] = {}
 
     @classmethod
     def check(cls) -> LocalRuntime:
@@ -153,4 +155,5 @@ class LocalRuntime:
                     driver.wait()
             if code != 0:
                 raise RunError(f"The local runner failed (exit {code}).")
+            self.environment = {**read_environment(out), "image": "none (this host)"}
             return collect(run, out, placed)
