@@ -6,14 +6,17 @@ aligned THEN the rows show the shared kernel path and name what differs.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import DATA
-from tracer.align import align
+from tracer.align import align, key
 from tracer.focus import everything, focus
 from tracer.model import Row, Step, Trace
+from tracer.scenarios import samples_dir
 from tracer.strace.parser import parse_file
 
 
@@ -132,3 +135,47 @@ def test_align_is_safe_on_empty_input() -> None:
     assert align([], []) == []
     steps = focus(load("python", "client"))
     assert [r.status for r in align(steps, [])] == ["go-only"] * len(steps)
+
+
+@pytest.mark.local
+def test_a_changed_sample_changes_exactly_its_row(tmp_path: Path) -> None:
+    """GIVEN a copy of the samples where Python listens with backlog 5 and Go sets SO_RCVBUF
+    on the accepted connection WHEN both are compared THEN those two rows change, and no other."""
+    from tracer import scenarios
+    from tracer.compare import compare
+    from tracer.focus import steady
+    from tracer.runtime.local import LocalRuntime
+
+    def rows(samples: Path | None) -> list[tuple[str, str, str, tuple[str, ...]]]:
+        with pytest.MonkeyPatch.context() as patch:
+            if samples is not None:
+                patch.setenv("TRACER_SAMPLES_DIR", str(samples))
+            comparison = compare(scenarios.get("tcp-echo"), LocalRuntime.check(), lambda _: None)
+        found = []
+        for role in comparison.roles:
+            go, python = steady(focus(role.go)), steady(focus(role.python))
+            for row in align(go, python):
+                side = row.go or row.python
+                assert side is not None
+                found.append((role.role, row.status, key(side), row.differences))
+        return found
+
+    copy = tmp_path / "go_samples"
+    shutil.copytree(samples_dir(), copy)
+    py_server = copy / "tcp_echo" / "server" / "main.py"
+    py_server.write_text(py_server.read_text().replace("srv.listen()", "srv.listen(5)"))
+    go_server = copy / "tcp_echo" / "server" / "main.go"
+    go_server.write_text(
+        go_server.read_text().replace(
+            "\tbuf := make([]byte, 1024)",
+            "\tconn.(*net.TCPConn).SetReadBuffer(1 << 16)\n\tbuf := make([]byte, 1024)",
+        )
+    )
+    before, after = rows(None), rows(copy)
+    removed = [r for r in before if r not in after]
+    added = [r for r in after if r not in before]
+    assert removed == [("server", "differs", "listen", ("backlog: 4096 (Go) vs 128 (Python)",))]
+    assert added == [
+        ("server", "differs", "listen", ("backlog: 4096 (Go) vs 5 (Python)",)),
+        ("server", "go-only", "configure SOL_SOCKET SO_RCVBUF", ()),
+    ]
