@@ -302,3 +302,13 @@ class Comparison:
     roles: tuple[RoleComparison, ...]
     environment: dict[str, str] = field(default_factory=dict)
     observations: tuple[str, ...] = ()
+
+    @property
+    def notes(self) -> list[Note]:
+        """The notes the rows refer to, each once, in the order they first appear."""
+        found: dict[str, Note] = {}
+        for role in self.roles:
+            for row in role.rows:
+                for note in row.notes:
+                    found.setdefault(note.id, note)
+        return list(found.values())

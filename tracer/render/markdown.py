@@ -85,7 +85,7 @@ def render(comparison: Comparison) -> str:
         parts.append("")
     for role in comparison.roles:
         parts += _role(comparison, role)
-    notes = _notes(comparison)
+    notes = comparison.notes
     if notes:
         parts += ["## Notes", ""]
         for note in notes:
@@ -149,15 +149,6 @@ def _cell(step: Step | None, shown_origin: str) -> str:
     origin = origin_text(step.call.origin)
     call = code(short_call(step.call))
     return f"*{md(origin)}*<br>{call}" if origin and origin != shown_origin else call
-
-
-def _notes(comparison: Comparison) -> list[Note]:
-    found: dict[str, Note] = {}
-    for role in comparison.roles:
-        for row in role.rows:
-            for note in row.notes:
-                found.setdefault(note.id, note)
-    return list(found.values())
 
 
 def _note(note: Note) -> list[str]:

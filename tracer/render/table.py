@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracer.model import Comparison, Exit, Note, Origin, RoleComparison, Row, Step, Syscall, Trace
+from tracer.model import Comparison, Exit, Origin, RoleComparison, Row, Step, Syscall, Trace
 from tracer.strace.decode import sockaddr
 
 MAX_STRING = 40
@@ -183,15 +183,6 @@ def summary(rows: Sequence[Row]) -> str:
     )
 
 
-def notes_used(comparison: Comparison) -> list[Note]:
-    seen: dict[str, Note] = {}
-    for role in comparison.roles:
-        for row in role.rows:
-            for note in row.notes:
-                seen.setdefault(note.id, note)
-    return list(seen.values())
-
-
 def warnings(trace: Trace) -> list[str]:
     found = []
     who = f"the {trace.label} {trace.role}"
@@ -231,7 +222,7 @@ def render(comparison: Comparison, console: Console) -> None:
             if counted and trace.role == comparison.roles[0].role:  # one session, counted once
                 listed = ", ".join(f"{name} {value}" for name, value in sorted(counted.items()))
                 console.print(f"  the kernel counted during the {trace.label} run: {listed}")
-    used = notes_used(comparison)
+    used = comparison.notes
     if used:
         console.print()
         console.print(Text("Notes", style="bold"))

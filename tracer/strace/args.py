@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from tracer.model import Syscall
+from tracer.strace.decode import unescape
 
 __all__ = [
     "Array",
@@ -182,8 +183,6 @@ _TOKEN = re.compile(
     re.S | re.X,
 )
 _NUMBER = re.compile(r"-?(?:0x[0-9a-fA-F]+|0[0-7]*|[1-9]\d*)")
-_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.S)
-_SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "e": 27}
 
 
 class _Unreadable(Exception):
@@ -217,24 +216,6 @@ def arg_trees(call: Syscall) -> tuple[Node, ...]:
     return tuple(tree_of(arg) for arg in call.args)
 
 
-def unescape(body: str) -> bytes:
-    """The bytes of a C-escaped string body as strace prints it (``\\n``, ``\\x41``, ``\\303``)."""
-    raw = bytearray()
-    pos = 0
-    for esc in _ESCAPE.finditer(body):
-        raw += body[pos : esc.start()].encode("utf-8", "surrogatepass")
-        code = esc.group(1)
-        if code[0] == "x" and len(code) > 1:
-            raw.append(int(code[1:], 16))
-        elif code[0] in "01234567":
-            raw.append(int(code, 8) & 0xFF)
-        elif code in _SIMPLE_ESCAPES:
-            raw.append(_SIMPLE_ESCAPES[code])
-        else:
-            raw += code.encode("utf-8", "surrogatepass")
-        pos = esc.end()
-    raw += body[pos:].encode("utf-8", "surrogatepass")
-    return bytes(raw)
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:

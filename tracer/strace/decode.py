@@ -122,17 +122,10 @@ def socket_args(call: Syscall) -> tuple[str, frozenset[str], str] | None:
     return call.args[0], kinds, call.args[2]
 
 
-def unquote(text: str) -> str | None:
-    """The text of a strace string literal (``"a\\nb"``, truncated ``"abc"...``)."""
-    text = text.strip()
-    if text.endswith("..."):
-        text = text[:-3]
-    m = re.fullmatch(_STRING, text, re.S)
-    if m is None:
-        return None
+def unescape(body: str) -> bytes:
+    """The bytes of a C-escaped string body as strace prints it (``\\n``, ``\\x41``, ``\\303``)."""
     raw = bytearray()
     pos = 0
-    body = m.group(1)
     for esc in _ESCAPE.finditer(body):
         raw += body[pos : esc.start()].encode("utf-8", "surrogatepass")
         code = esc.group(1)
@@ -146,6 +139,18 @@ def unquote(text: str) -> str | None:
             raw += code.encode("utf-8", "surrogatepass")
         pos = esc.end()
     raw += body[pos:].encode("utf-8", "surrogatepass")
+    return bytes(raw)
+
+
+def unquote(text: str) -> str | None:
+    """The text of a strace string literal (``"a\\nb"``, truncated ``"abc"...``)."""
+    text = text.strip()
+    if text.endswith("..."):
+        text = text[:-3]
+    m = re.fullmatch(_STRING, text, re.S)
+    if m is None:
+        return None
+    raw = unescape(m.group(1))
     return raw.decode("utf-8", "backslashreplace")
 
 
