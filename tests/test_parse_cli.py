@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import run_tracer
+from tests.conftest import DATA, run_tracer
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 CURL = GOLDEN / "curl.strace.gz"
@@ -135,3 +135,11 @@ def test_unknown_format_is_a_usage_error() -> None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "markdown"])
+def test_parse_prints_the_documents_trace_prints(fmt: str) -> None:
+    done = run_tracer("parse", str(DATA / "tcp_echo" / "python-server.strace"), "--format", fmt)
+    assert done.returncode == 0, done.stderr
+    expected = "syscall: listen" if fmt == "yaml" else "| listen |"
+    assert expected in done.stdout

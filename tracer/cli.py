@@ -46,7 +46,7 @@ TimeoutOpt = Annotated[
     float | None, typer.Option("--timeout", help="Seconds a run may take before its programs are killed.")
 ]
 LANG_CHOICES = ("go", "python")
-TRACE_FORMATS = ("table", "json")
+TRACE_FORMATS = ("table", "json", "yaml", "markdown")
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -209,6 +209,15 @@ def export(
             typer.echo(str(path))
 
 
+def _traces_renderer(format: str) -> Callable[..., str]:
+    """The document renderer of ``tracer trace`` and ``tracer parse`` for a format, imported when asked for."""
+    from importlib import import_module
+
+    module = import_module(f"tracer.render.{format}")
+    render: Callable[..., str] = module.render_traces
+    return render
+
+
 def _after_dashdash(target: str | None) -> bool:
     """Whether the first positional argument came after `--` (so it is a command, not a target).
 
@@ -263,10 +272,8 @@ def trace(
         with _runtime(runtime) as (engine, report):
             traces = engine.run(run, report)
         shown = [(t, (everything if all else focus)(t)) for t in traces if role is None or t.role == role]
-        if format == "json":
-            from tracer.render.json import render_traces as traces_json
-
-            sys.stdout.write(traces_json(run.name, engine.name, shown))
+        if format != "table":
+            sys.stdout.write(_traces_renderer(format)(run.name, engine.name, shown))
             return
         from rich.console import Console
 
@@ -304,7 +311,7 @@ def doctor() -> None:
             raise typer.Exit(3)
 
 
-PARSE_FORMATS = ("table", "json", "yaml")
+PARSE_FORMATS = ("table", "json", "yaml", "markdown")
 
 
 @app.command()
@@ -330,17 +337,8 @@ def parse(
         read = read_log(log)
         shown = [(read.trace, (everything if all else focus)(read.trace))]
         report = problem_report(read)
-        if format in ("json", "yaml"):
-            from tracer.render.json import render_traces as traces_json
-
-            text = traces_json(log, "strace log", shown)
-            if format == "yaml":
-                import json
-
-                import yaml
-
-                text = yaml.safe_dump(json.loads(text), sort_keys=False, allow_unicode=True)
-            sys.stdout.write(text)
+        if format != "table":
+            sys.stdout.write(_traces_renderer(format)(log, "strace log", shown))
             for line in report:
                 typer.echo(line, err=True)
             return

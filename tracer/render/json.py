@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from tracer.document import to_document
 from tracer.model import Comparison, Step, Trace
@@ -18,10 +19,13 @@ def render(comparison: Comparison) -> str:
     return json.dumps(to_document(comparison), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_traces(scenario: str, runtime: str, traces: Sequence[tuple[Trace, Sequence[Step]]]) -> str:
-    """``tracer trace`` as JSON: per program, its shown steps with their origins."""
-    document = {
-        "scenario": scenario,
+Shown = Sequence[tuple[Trace, Sequence[Step]]]
+
+
+def traces_document(name: str, runtime: str, traces: Shown) -> dict[str, Any]:
+    """What ``tracer trace`` and ``tracer parse`` show, as data: per program, its shown steps with their origins."""
+    return {
+        "scenario": name,
         "runtime": runtime,
         "programs": [
             {
@@ -45,4 +49,7 @@ def render_traces(scenario: str, runtime: str, traces: Sequence[tuple[Trace, Seq
             for trace, steps in traces
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+
+
+def render_traces(name: str, runtime: str, traces: Shown) -> str:
+    return json.dumps(traces_document(name, runtime, traces), indent=2) + "\n"

@@ -26,6 +26,7 @@ import re
 from tracer.align import lives
 from tracer.document import SIDES, side_steps
 from tracer.model import Comparison, Note, RoleComparison, Step, Syscall
+from tracer.render.json import Shown
 from tracer.render.table import (
     PHASES,
     STATUS_MARK,
@@ -229,3 +230,17 @@ def code(text: str) -> str:
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def render_traces(name: str, runtime: str, traces: Shown) -> str:
+    """``tracer trace``/``tracer parse`` as Markdown: a table of each program's calls."""
+    lines = [f"# {md(name)}", "", f"Runtime: {md(runtime)}.", ""]
+    for trace, steps in traces:
+        lines += [f"## {md(trace.label)} {md(trace.role)}", ""]
+        lines += ["| # | step | made by | call |", "|---|---|---|---|"]
+        for number, step in enumerate(steps, 1):
+            origin = origin_text(step.call.origin)
+            lines.append(f"| {number} | {step.kind} | {md(origin)} | {code(short_call(step.call))} |")
+        lines += ["", f"{len(steps)} of {len(trace.syscalls)} syscalls shown.", ""]
+        lines += [f"> {md(warning)}" for warning in warnings(trace)]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -15,6 +15,7 @@ import yaml
 
 from tracer.document import to_document
 from tracer.model import Comparison
+from tracer.render.json import Shown, traces_document
 
 
 class _Dumper(yaml.SafeDumper):
@@ -41,3 +42,8 @@ def dumps(document: dict[str, Any]) -> str:
         width=1_000_000,  # a folded line would be a diff on every edit of the text around it
     )
     return text
+
+
+def render_traces(name: str, runtime: str, traces: Shown) -> str:
+    """``tracer trace``/``tracer parse`` as YAML: the same data as their JSON."""
+    return dumps(traces_document(name, runtime, traces))
