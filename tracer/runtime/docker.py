@@ -120,8 +120,7 @@ class DockerRuntime:
     def connect(cls) -> DockerRuntime:
         try:
             client = docker.from_env(timeout=120)
-            client.ping()
-            version = client.version().get("Version", "?")
+            version = client.version().get("Version", "?")  # also the proof that it answers
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             where = os.environ.get("DOCKER_HOST", "the default socket")
             raise RuntimeUnavailable(
@@ -137,37 +136,40 @@ class DockerRuntime:
 
     # -- image ---------------------------------------------------------------
 
-    def base_image(self, report: Report) -> str:
-        """The base image to build on: as asked, else the official one, else the offline one."""
+    def base_image(self, report: Report) -> tuple[str, str]:
+        """The base image to build on, and its id: as asked, else the official one, else the offline one."""
         asked = os.environ.get("TRACER_BASE_IMAGE")
         for name in [asked] if asked else [DEFAULT_BASE, OFFLINE_BASE]:
-            if self._has_image(name):
+            found = self._image(name)
+            if found is not None:
                 if name == OFFLINE_BASE:
                     report(f"using the offline base image {OFFLINE_BASE} ({DEFAULT_BASE} is not here)")
-                return name
+                return name, found
         wanted = asked or DEFAULT_BASE
         report(f"pulling {wanted}")
         try:
-            self.client.images.pull(wanted)
+            pulled = self.client.images.pull(wanted)
         except docker.errors.DockerException as exc:
             raise BuildError(
                 f"The base image {wanted} is not here and cannot be pulled ({_short(exc)}); "
                 f"build one offline with ./build-base-image.sh (it makes {OFFLINE_BASE})."
             ) from None
-        return wanted
+        return wanted, str(pulled.id)
+
+    def _image(self, name: str) -> str | None:
+        """The id of the image of that name, or None when there is none."""
+        try:
+            return str(self.client.images.get(name).id)
+        except docker.errors.ImageNotFound:
+            return None
 
     def _has_image(self, name: str) -> bool:
-        try:
-            self.client.images.get(name)
-            return True
-        except docker.errors.ImageNotFound:
-            return False
+        return self._image(name) is not None
 
     def image(self, report: Report) -> str:
         """The project image for the current samples, built only when its context changed."""
-        base = self.base_image(report)
+        base, base_id = self.base_image(report)
         context, digest = build_context()
-        base_id = self.client.images.get(base).id
         tag = f"{IMAGE}:{hashlib.sha256((digest + base_id).encode()).hexdigest()[:16]}"
         if self._has_image(tag):
             return tag
@@ -186,9 +188,9 @@ class DockerRuntime:
             ):
                 if "error" in chunk:
                     raise BuildError(f"The image build failed: {chunk['error'].strip()}")
-                line = str(chunk.get("stream", "")).strip()
-                if line:
-                    report(line)
+                for line in str(chunk.get("stream", "")).splitlines():
+                    if line.strip():
+                        report(line.strip())
         except docker.errors.DockerException as exc:
             raise BuildError(f"The image build failed: {_short(exc)}") from None
         return tag
@@ -213,7 +215,8 @@ class DockerRuntime:
             status, logs = self._run_container(
                 image,
                 mounts=mounts,
-                command=["python3", "/opt/tracer/driver.py", "/out/plan.json"],
+                # -S: the driver uses the standard library only; skipping site saves its start-up
+                command=["python3", "-S", "/opt/tracer/driver.py", "/out/plan.json"],
                 wall_clock=run.timeout * len(run.sessions) + GRACE,
                 meanwhile=meanwhile,
                 logs_on_success=False,
