@@ -248,3 +248,21 @@ def test_dns_lookup_reads_etc_hosts_on_both_sides_and_asks_no_server() -> None:
     assert any(s.startswith("Go's own resolver opened") and "/etc/hosts" in s and "made no socket" in s for s in said)
     assert any(s.startswith("Python's getaddrinfo") and "/etc/hosts" in s for s in said)
     assert "neither side sent anything to a name server (port 53)." in said
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_no_scenario_shows_an_unexplained_difference(name: str) -> None:
+    """Every row that differs or stands alone carries a note that explains it."""
+    from tracer.compare import compare
+    from tracer.render.table import short_call
+    from tracer.runtime.docker import DockerRuntime
+
+    comparison = compare(SCENARIOS[name], DockerRuntime.connect(), lambda _: None)
+    unexplained = [
+        (role.role, row.status, short_call((row.go or row.python).call), row.uncovered)  # type: ignore[union-attr]
+        for role in comparison.roles
+        for row in role.rows
+        if not row.explained
+    ]
+    assert unexplained == []
