@@ -117,23 +117,19 @@ def compare(
     with _errors():
         _check_choice(runtime, RUNTIMES, "runtime")
         _check_choice(format, FORMATS, "format")
-        from dataclasses import replace
-
         from tracer import scenarios
         from tracer.compare import compare as run_compare
-        from tracer.compare import compare_traces
+        from tracer.compare import compare_programs
         from tracer.programs import compare_run
 
         if other is not None:
             run = compare_run(scenario, other, timeout)
             with _runtime(runtime) as (engine, report):
-                left, right = engine.run(run, report)
-            comparison = compare_traces(run.name, engine.name, [(left, right)], everything=all)
-            comparison = replace(comparison, environment=engine.environment)
+                comparison = compare_programs(run, engine, report, everything=all)
         else:
             chosen = scenarios.get(scenario)
             with _runtime(runtime) as (engine, report):
-                comparison = run_compare(chosen, engine, report, everything=all)
+                comparison = run_compare(chosen, engine, report, everything=all, timeout=timeout)
         _emit(comparison, format)
 
 

@@ -1,10 +1,12 @@
-"""Wire the stages for one scenario: runtime → traces → focus → align → Comparison.
+"""Wire the stages: runtime → traces → focus → align → notes → Comparison.
 
-Contract: ``compare(scenario, runtime, report, everything=False)`` runs the
-scenario once and returns a ``Comparison`` with one ``RoleComparison`` per role.
-It raises ``RunError`` when a program failed in a way that leaves nothing to
-compare (the server never became ready), and otherwise keeps whatever was
-traced, marking programs that timed out or exited non-zero.
+Contract: ``compare(scenario, runtime, report)`` runs a scenario once and
+returns a ``Comparison`` with one ``RoleComparison`` per role;
+``compare_programs(run, ...)`` does the same for two of the user's programs
+(one role, ``main``). Both raise ``RunError`` when a program failed in a way
+that leaves nothing to compare (the server never became ready), and otherwise
+keep whatever was traced, marking programs that timed out or exited non-zero.
+While the programs run, ``warm_up`` loads what reading their results needs.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from tracer import notes
 from tracer.errors import RunError
 from tracer.model import Comparison, RoleComparison, Trace
 from tracer.runtime import Report, Runtime
-from tracer.runtime.base import scenario_run
+from tracer.runtime.base import Run, scenario_run
 from tracer.scenarios import Scenario
 
 
-def compare(scenario: Scenario, runtime: Runtime, report: Report, everything: bool = False) -> Comparison:
-    traces = runtime.run(scenario_run(scenario), report, meanwhile=warm_up)
+def compare(
+    scenario: Scenario, runtime: Runtime, report: Report, everything: bool = False, timeout: float | None = None
+) -> Comparison:
+    run = scenario_run(scenario)
+    traces = runtime.run(replace(run, timeout=timeout or run.timeout), report, meanwhile=warm_up)
     by_key = {(t.label, t.role): t for t in traces}
     pairs = [(by_key[("go", role.name)], by_key[("python", role.name)]) for role in scenario.roles]
     comparison = replace(
@@ -32,6 +37,13 @@ def compare(scenario: Scenario, runtime: Runtime, report: Report, everything: bo
     if scenario.observe is not None:
         comparison = replace(comparison, observations=scenario.observe(comparison))
     return comparison
+
+
+def compare_programs(run: Run, runtime: Runtime, report: Report, everything: bool = False) -> Comparison:
+    """Two of the user's programs, one session each (see ``tracer.programs.compare_run``)."""
+    left, right = runtime.run(run, report, meanwhile=warm_up)
+    comparison = compare_traces(run.name, runtime.name, [(left, right)], everything)
+    return replace(comparison, environment=runtime.environment)
 
 
 def compare_traces(
