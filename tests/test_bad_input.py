@@ -86,6 +86,18 @@ CASES = [
         "has no main package",
     ),
     Case("a program that does not exist", lambda d: ["trace", str(d / "nowhere.py")], 2, "is neither a scenario"),
+    Case(
+        "two programs of the same language to compare",
+        lambda d: ["compare", str(write(d / "a.py", "pass\n")), str(write(d / "b.py", "pass\n"))],
+        2,
+        "lines a Go program up with a Python one; both are python",
+    ),
+    Case(
+        "a --ready that is not a regular expression",
+        lambda d: ["trace", str(write(d / "s.py", "pass\n")), "--client", "true", "--ready", "(unclosed"],
+        2,
+        "is not a regular expression",
+    ),
     Case("an empty log", lambda d: ["parse", str(write(d / "empty.strace", b""))], 6, "is empty"),
     Case(
         "a log of binary garbage",
@@ -338,7 +350,7 @@ def test_ctrl_c_during_the_image_build_leaves_nothing(folder: Path, docker_clien
     # THEN it stops with 130 and leaves no image of that tag and no container
     assert tag is not None, "the image was not rebuilt: the test proved nothing"
     assert process.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    assert "Interrupted" in err and "Traceback" not in err
     assert not docker_client.images.list(name=tag)  # type: ignore[attr-defined]
     deadline = time.monotonic() + 30  # the engine removes the build's container as it stops
     while {c.id for c in docker_client.containers.list(all=True)} - containers_before:  # type: ignore[attr-defined]

@@ -43,7 +43,8 @@ RuntimeOpt = Annotated[
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every syscall, not only the sockets' life cycle.")]
 TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", help="Seconds a run may take before its programs are killed.")
+    float | None,
+    typer.Option("--timeout", min=0.5, max=3600, help="Seconds a run may take before its programs are killed."),
 ]
 LANG_CHOICES = ("go", "python")
 TRACE_FORMATS = ("table", "json", "yaml", "markdown")
@@ -51,8 +52,10 @@ TRACE_FORMATS = ("table", "json", "yaml", "markdown")
 
 def _fail(message: str, code: int) -> NoReturn:
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    # The message quotes user input (paths, log lines): never read it as markup.
+    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -63,20 +66,21 @@ def _errors() -> Iterator[None]:
     except TracerError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        _fail("interrupted; nothing was left behind.", 130)
+        _fail("Interrupted; the run's containers and temporary files were removed.", 130)
 
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str], None]]:
     """A status line for slow steps; each step also leaves a dim line on stderr."""
     from rich.console import Console
+    from rich.text import Text
 
     console = Console(stderr=True, highlight=False)
     with console.status("starting…") as status:
 
         def report(message: str) -> None:
-            status.update(message)
-            console.print(f"[dim]› {message}[/]", soft_wrap=True)
+            status.update(Text(message))
+            console.print(Text(f"› {message}", style="dim"), soft_wrap=True)
 
         yield report
 
@@ -275,7 +279,7 @@ def trace(
 
         from tracer.render.table import render_traces
 
-        render_traces(f"tracer trace {run.name}  ·  runtime: {engine.name}", shown, Console())
+        render_traces(f"tracer trace {run.name}  ·  runtime: {engine.name}", shown, Console(highlight=False))
 
 
 @app.command()
@@ -352,14 +356,14 @@ def parse(
         else:  # a -c log: strace's table is all there is
             from rich.table import Table
 
-            console.print(title)
+            console.print(title, markup=False)
             for summary in read.summaries:
                 table = Table(*summary.columns, title="strace -c summary", title_justify="left")
                 for row in summary.rows:
                     table.add_row(*row)
                 console.print(table)
         for line in report:
-            console.print(line, soft_wrap=True)
+            console.print(line, soft_wrap=True, markup=False)
 
 
 @app.command("scenarios")

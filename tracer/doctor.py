@@ -60,7 +60,10 @@ def _docker() -> list[Check]:
         )
     image = bases[0] if bases else None
     if image is not None:
-        status, logs = runtime._run_container(image, [], ["true"], wall_clock=60)
+        try:
+            status, logs = runtime._run_container(image, [], ["true"], wall_clock=60)
+        except TracerError as exc:
+            status, logs = None, str(exc)
         found.append(
             Check(
                 "hardened container",
@@ -90,11 +93,10 @@ def _strace() -> list[Check]:
         )
     else:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
-        fix = (
-            "sudo sysctl kernel.yama.ptrace_scope=1"
-            if setting == "3"
-            else "run outside a seccomp/ptrace-restricted sandbox, or use --runtime docker"
-        )
+        fix = {
+            "3": "kernel.yama.ptrace_scope is 3, which only a reboot lowers; use --runtime docker",
+            "2": "sudo sysctl kernel.yama.ptrace_scope=1 (2 lets only root trace), or use --runtime docker",
+        }.get(setting, "run outside a seccomp/ptrace-restricted sandbox, or use --runtime docker")
         found.append(Check("ptrace", False, f"strace cannot trace a child: {reason}", fix, "local"))
     return found
 

@@ -79,6 +79,11 @@ def trace_run(
         raise UsageError(f"'{target}' is neither a scenario (see `tracer scenarios`) nor a file or directory.{hint}")
     if client is None:
         return Run(target, ((user_program(path, "main", tuple(args)),),), timeout or DEFAULT_TIMEOUT)
+    if ready is not None:
+        try:
+            re.compile(ready)
+        except re.error as exc:
+            raise UsageError(f"--ready {ready!r} is not a regular expression ({exc}).") from None
     client_argv = shlex.split(client)
     if not client_argv:
         raise UsageError("--client needs a command, e.g. --client 'curl -s http://127.0.0.1:8080/'.")
@@ -106,12 +111,12 @@ def compare_run(first: str, second: str, timeout: float | None = None) -> Run:
         if not path.exists():
             raise UsageError(f"No such file or directory: {path}.")
     left, right = user_program(a, "main"), user_program(b, "main")
-    if left.kind != "go" and right.kind == "go":
+    if left.kind == right.kind:
+        # The table, the differences and the notes speak of a Go side and a Python side.
+        raise UsageError(f"tracer compare A B lines a Go program up with a Python one; both are {left.kind}.")
+    if left.kind != "go":
         left, right = right, left
-    if left.kind != right.kind:
-        # The two sides are then simply "go" and "python", as in the scenarios.
-        left = Program(left.kind, left.role, left.kind, source=left.source)
-        right = Program(right.kind, right.role, right.kind, source=right.source)
-    elif left.label == right.label:
-        right = Program(f"{right.label}_2", right.role, right.kind, source=right.source)
+    # The two sides are then simply "go" and "python", as in the scenarios.
+    left = Program(left.kind, left.role, left.kind, source=left.source)
+    right = Program(right.kind, right.role, right.kind, source=right.source)
     return Run(f"{first} vs {second}", ((left,), (right,)), timeout or DEFAULT_TIMEOUT)

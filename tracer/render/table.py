@@ -221,7 +221,7 @@ def render(comparison: Comparison, console: Console) -> None:
             counted = {k: v for k, v in trace.tcp_counters.items() if k in TROUBLE_COUNTERS}
             if counted and trace.role == comparison.roles[0].role:  # one session, counted once
                 listed = ", ".join(f"{name} {value}" for name, value in sorted(counted.items()))
-                console.print(f"  the kernel counted during the {trace.label} run: {listed}")
+                console.print(Text(f"  the kernel counted during the {trace.label} run: {listed}"))
     used = comparison.notes
     if used:
         console.print()
@@ -233,7 +233,7 @@ def render(comparison: Comparison, console: Console) -> None:
         console.print()
         console.print(Text("What this run showed", style="bold"))
         for sentence in comparison.observations:
-            console.print(f"  • {sentence}", soft_wrap=True)
+            console.print(Text(f"  • {sentence}"), soft_wrap=True)
 
 
 def trace_table(trace: Trace, steps: Sequence[Step]) -> Table:

@@ -192,6 +192,9 @@ def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
             events, problems = parse_file(log) if log.exists() else ([], [])
             result = results.get(program.key, {})
             exit_code = result.get("exit_code", _exit_status(events))
+            for field, why in (("error", "the program could not be started"), ("symbolize_error", "no file:line")):
+                if result.get(field):
+                    problems.append(Problem(0, str(result[field]), why))
             said = [m for m in result.get("strace_messages") or [] if not STRACE_NOTICE.match(m)]
             if said:
                 # strace itself failed (its exit status is then not the

@@ -18,6 +18,7 @@ no capability.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -302,7 +303,11 @@ class DockerRuntime:
         the output is fetched only on failure unless ``logs_on_success``.
         """
         name = f"tracer-{uuid.uuid4().hex[:12]}"
+        status: int | None = None
+        logs = ""
+        failure: TracerError | None = None
         try:
+            # Inside the try: a Ctrl-C that lands as the engine creates it must still remove it.
             container = self.client.containers.create(
                 image,
                 command=list(command),
@@ -321,12 +326,6 @@ class DockerRuntime:
                 mem_limit=memory,
                 memswap_limit=memory,
             )
-        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-            raise self._failure(exc, "the container could not be created") from None
-        status: int | None = None
-        logs = ""
-        failure: TracerError | None = None
-        try:
             container.start()
             if meanwhile is not None:
                 meanwhile()
@@ -336,14 +335,19 @@ class DockerRuntime:
                 # Past the wall clock (the driver itself hung): kill it; the
                 # logs written so far stay in the bind-mounted directory and
                 # are read as a cut run. If the engine is gone, kill fails too.
-                container.kill()
+                with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                    container.kill()  # (a container that just exited answers 409)
+                if not _engine_answers(self.client):
+                    raise
             if status != 0 or logs_on_success:
                 logs = container.logs(stdout=True, stderr=True).decode(errors="replace")
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             failure = self._failure(exc, f"the container {name} failed")
         finally:
             try:
-                container.remove(force=True)
+                self.client.api.remove_container(name, force=True)
+            except docker.errors.NotFound:
+                pass  # never created
             except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
                 failure = failure or self._failure(exc, f"the container {name} could not be removed")
                 if isinstance(failure, RuntimeUnavailable):

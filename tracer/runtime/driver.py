@@ -28,10 +28,12 @@ the kill and keeps what it has) and the session moves on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import queue
 import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -236,13 +238,21 @@ def load_segments(binary: str) -> list[tuple[int, int, int]]:
     return segments
 
 
+@functools.lru_cache(maxsize=64)
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
 def symbolize(log: str, binary: str, addr2line: str, out: str) -> None:
     """Resolve the binary's frames in the log to func and file:line with Go's addr2line."""
+    # strace names the binary by its real path (from /proc/PID/maps); argv[0]
+    # may be relative, found on PATH, or a symlink.
+    binary = os.path.realpath(shutil.which(binary) or binary)
     offsets: set[int] = set()
     with open(log, errors="replace") as f:
         for line in f:
             match = FRAME.match(line.rstrip("\n")) if line.startswith(" > ") else None
-            if match and match.group("binary") == binary:
+            if match and _real(match.group("binary")) == binary:
                 offsets.add(int(match.group("offset"), 16))
     segments = load_segments(binary)
     # strace prints file offsets; addr2line wants addresses. Frames above the
@@ -368,7 +378,14 @@ def environment(strace: str) -> dict[str, str]:
     return found
 
 
+def _stop_on_term(signum: int, frame: Any) -> None:
+    # SIGTERM (the local runtime stopping a run) unwinds like Ctrl-C, so each
+    # session's finally kills the programs, which run in sessions of their own.
+    raise KeyboardInterrupt
+
+
 def main(plan_path: str) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_term)
     with open(plan_path) as f:
         plan = json.load(f)
     results: dict[str, Any] = {"_environment": environment(plan["strace"][0])}

@@ -44,11 +44,21 @@ def _module_root(directory: Path) -> Path | None:
 
 
 def go_target(path: Path) -> GoTarget:
-    path = path.expanduser()
+    try:
+        return _go_target(path.expanduser())
+    except OSError as exc:  # a file that cannot be read, a directory named like a file
+        raise UsageError(f"{path} cannot be read as a Go program: {exc.strerror or exc}.") from None
+
+
+def _go_target(path: Path) -> GoTarget:
     if not path.exists():
         raise UsageError(f"No such file or directory: {path}.")
     package_dir = path.parent if path.is_file() else path
-    sources = [path] if path.is_file() else sorted(p for p in path.glob("*.go") if not p.name.endswith("_test.go"))
+    sources = (
+        [path]
+        if path.is_file()
+        else sorted(p for p in path.glob("*.go") if p.is_file() and not p.name.endswith("_test.go"))
+    )
     if not sources or not all(p.suffix == ".go" for p in sources):
         raise UsageError(f"{path} is neither a Go file nor a directory of Go files.")
     if not any((m := PACKAGE.search(p.read_text(errors="replace"))) and m.group(1) == "main" for p in sources):
@@ -66,6 +76,8 @@ def go_target(path: Path) -> GoTarget:
         )
     digest = hashlib.sha256(RECIPE.encode())
     for file in sorted(root.rglob("*")):
+        if ".git" in file.parts or not file.is_file():
+            continue
         if file.suffix == ".go" or file.name in ("go.mod", "go.sum"):
             digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
     digest.update(" ".join(files).encode())

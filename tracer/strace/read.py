@@ -13,6 +13,7 @@ tracer's Python bootstrap markers. ``problem_report`` words the problems.
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def read_log(path: str | os.PathLike[str]) -> ReadLog:
                     problems.append(item)
                 else:
                     events.append(item)
-    except (OSError, EOFError) as exc:  # unreadable, or a broken gzip stream
+    except (OSError, EOFError, zlib.error) as exc:  # unreadable, or a broken gzip stream
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
         raise InputError(f"{name} cannot be read: {reason}.") from None
     if log.lines == 0:
