@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TypeVar
 
+from tracer.focus import TRY_AGAIN
 from tracer.model import Row, Step, Syscall
 from tracer.strace.decode import fd_desc, fd_of, flags, sockaddr
 
@@ -256,7 +257,6 @@ Placed = tuple[int | None, int | None, Row]
 Numbered = tuple[int, Step]
 # The kernel path's own steps: they anchor the alignment before anything else.
 PATH_KINDS = {"create", "bind", "listen", "accept", "connect", "shutdown", "close"}
-TRY_AGAIN = {"EAGAIN", "EWOULDBLOCK"}
 
 
 def _path_exact(numbered: Numbered) -> Hashable:

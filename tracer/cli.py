@@ -47,7 +47,6 @@ TimeoutOpt = Annotated[
     typer.Option("--timeout", min=0.5, max=3600, help="Seconds a run may take before its programs are killed."),
 ]
 LANG_CHOICES = ("go", "python")
-TRACE_FORMATS = ("table", "json", "yaml", "markdown")
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -244,9 +243,7 @@ def trace(
     ] = None,
     timeout: TimeoutOpt = None,
     runtime: RuntimeOpt = "auto",
-    format: Annotated[
-        str, typer.Option("--format", "-f", help=f"Output format: {', '.join(TRACE_FORMATS)}.")
-    ] = "table",
+    format: FormatOpt = "table",
     all: AllOpt = False,
 ) -> None:
     """Trace a program: each socket call with the API and source line that made it.
@@ -257,7 +254,7 @@ def trace(
     with _errors():
         _check_choice(runtime, RUNTIMES, "runtime")
         _check_choice(lang, LANG_CHOICES, "language")
-        _check_choice(format, TRACE_FORMATS, "format")
+        _check_choice(format, FORMATS, "format")
         from tracer.focus import everything, focus
         from tracer.programs import trace_run
 
@@ -311,15 +308,12 @@ def doctor() -> None:
             raise typer.Exit(3)
 
 
-PARSE_FORMATS = ("table", "json", "yaml", "markdown")
 
 
 @app.command()
 def parse(
     log: Annotated[str, typer.Argument(help="A strace log, plain or gzip (any flags: -f, -tt, -T, -yy, -k...).")],
-    format: Annotated[
-        str, typer.Option("--format", "-f", help=f"Output format: {', '.join(PARSE_FORMATS)}.")
-    ] = "table",
+    format: FormatOpt = "table",
     all: AllOpt = False,
 ) -> None:
     """Read any strace log and show its socket calls annotated (or every call with --all).
@@ -330,7 +324,7 @@ def parse(
     Example: tracer parse app.strace --all
     """
     with _errors():
-        _check_choice(format, PARSE_FORMATS, "format")
+        _check_choice(format, FORMATS, "format")
         from tracer.focus import everything, focus
         from tracer.strace.read import problem_report, read_log
 

@@ -21,8 +21,8 @@ recorded, never from a table of which API makes which syscall:
 * Python: the markers ``tracer/runtime/pyboot.py`` writes around each
   socket-module call (``write(-1, "@tracer>...")``), matched per thread like
   parentheses: a syscall belongs to the innermost call open on its pid. A
-  socket syscall made with no call open (a socket closed by the garbage
-  collector) is labelled ``runtime``, made by the interpreter.
+  syscall made with no socket-module call open (a socket closed by the
+  garbage collector, os.unlink, a selector's poll) is labelled ``runtime``.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def link_python(trace: Trace) -> Trace:
                             Origin(marker.api, marker.file or None, marker.line or None, marker.helper or None)
                         )
                 continue
-            innermost = open_calls.get(event.pid) or [Origin("runtime", frame="interpreter")]
+            innermost = open_calls.get(event.pid) or [Origin("runtime", frame="outside a socket-module call")]
             origin = innermost[-1]
             event = replace(event, origin=origin)
         events.append(event)

@@ -9,6 +9,7 @@ these; they never mutate them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeAlias
 
 
@@ -215,7 +216,7 @@ class Trace:
     stderr: str = ""
     tcp_counters: dict[str, int] = field(default_factory=dict)
 
-    @property
+    @cached_property  # read by every stage; the events never change
     def syscalls(self) -> tuple[Syscall, ...]:
         return tuple(e for e in self.events if isinstance(e, Syscall))
 

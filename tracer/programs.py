@@ -93,15 +93,12 @@ def trace_run(
 
 
 def _python_script(argv: list[str]) -> int | None:
-    """The index of the script in ``python3 [-u] script.py ...``, or None for any other command."""
-    if not argv or not Path(argv[0]).name.startswith("python"):
+    """1 for ``python3 script.py ...`` (run through the bootstrap, with the runtime's own
+    python3), None for any other command, a python with options or another version
+    included: those run as they are."""
+    if len(argv) < 2 or Path(argv[0]).name not in ("python", "python3"):
         return None
-    for index, arg in enumerate(argv[1:], 1):
-        if arg in ("-m", "-c"):
-            return None
-        if not arg.startswith("-"):
-            return index if arg.endswith(".py") and Path(arg).is_file() else None
-    return None
+    return 1 if argv[1].endswith(".py") and Path(argv[1]).is_file() else None
 
 
 def compare_run(first: str, second: str, timeout: float | None = None) -> Run:

@@ -142,7 +142,6 @@ def plan(
         "addr2line": addr2line,
         "sessions": [
             {
-                "name": session[0].label if session else "",
                 "programs": [
                     {
                         "key": program.key,

@@ -258,7 +258,7 @@ class DockerRuntime:
         script = (
             f"if [ -x {out}/prog ]; then echo tracer:cached; exit 0; fi; "
             f"mkdir -p {out}.$$ && go build {' '.join(BUILD_FLAGS)} -o {out}.$$/prog {' '.join(target.files)} "
-            f"&& mv {out}.$$ {out} 2>/dev/null || [ -x {out}/prog ]"
+            f"&& mv {out}.$$ {out} 2>/dev/null || {{ rm -rf {out}.$$; [ -x {out}/prog ]; }}"
         )
         status, logs = self._run_container(
             image,

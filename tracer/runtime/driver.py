@@ -7,8 +7,8 @@ so it uses the standard library only and is started as a script:
 
 Contract. The plan (JSON) holds ``strace`` (argv prefix), ``timeout`` (seconds
 per session), ``out`` (a writable directory), ``addr2line`` (a Go addr2line
-binary, or null) and ``sessions``: each a ``name`` and its ``programs`` in
-start order, each with ``key`` (unique), ``argv``, ``cwd`` (or null),
+binary, or null) and ``sessions``: each holding its ``programs`` in start
+order, each with ``key`` (unique), ``argv``, ``cwd`` (or null),
 optional extra ``strace_flags``, ``ready`` (null, ``listen``, or a regular
 expression) and ``symbolize`` (true for a binary whose ``-k`` frames should
 get file:line). A program with ``ready`` is waited for
@@ -27,6 +27,7 @@ the kill and keeps what it has) and the session moves on.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import json
@@ -43,7 +44,8 @@ import time
 from typing import IO, Any
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-KEEP_OUTPUT = 64 * 1024  # bytes of a program's stdout/stderr kept for the report
+KEEP_OUTPUT = 64 * 1024
+KEEP_LINES = 2000  # bytes of a program's stdout/stderr kept for the report
 
 
 class Program:
@@ -52,10 +54,12 @@ class Program:
         self.argv = argv
         self.log = os.path.join(out, key + ".strace")
         self.lines: queue.Queue[str | None] = queue.Queue()
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
+        # Bounded: a chatty program must not fill the container's memory.
+        self.stdout: collections.deque[str] = collections.deque(maxlen=KEEP_LINES)
+        self.stderr: collections.deque[str] = collections.deque(maxlen=KEEP_LINES)
         self.timed_out = False
         self.ready: bool | None = None
+        self.watching = True  # until its ready line is found (or it needs none)
         self.symbolize = False
         self.proc = subprocess.Popen(
             [*strace, "-o", self.log, "--", *argv],
@@ -80,10 +84,10 @@ class Program:
         for reader in self._readers:
             reader.start()
 
-    def _pump(self, stream: IO[str], sink: list[str], announce: bool) -> None:
+    def _pump(self, stream: IO[str], sink: collections.deque[str], announce: bool) -> None:
         for line in stream:
             sink.append(line)
-            if announce:
+            if announce and self.watching:  # only the ready check reads the queue
                 self.lines.put(line)
         if announce:
             self.lines.put(None)
@@ -312,6 +316,7 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
                 results[spec["key"]] = {"exit_code": None, "error": str(exc)}
                 break
             program.symbolize = bool(spec.get("symbolize"))
+            program.watching = bool(spec.get("ready")) and spec.get("ready") != "listen"
             started.append(program)
             if spec.get("ready") == "listen":
                 program.ready = program.wait_listening(deadline)
@@ -319,6 +324,7 @@ def run_session(session: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]
                     break
             elif spec.get("ready"):
                 found = program.wait_ready(re.compile(spec["ready"]), deadline)
+                program.watching = False
                 program.ready = found is not None
                 if found is None:
                     break  # later programs need this one; they are not started

@@ -91,7 +91,7 @@ class LocalRuntime:
             return target
         report(f"compiling {what} with {self.go}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")  # two runs at once do not collide
         done = subprocess.run(
             [self.go, "build", "-o", str(partial), *args],
             cwd=cwd,
