@@ -185,6 +185,14 @@ def _is_socket(fd: int | None, desc: str | None, sockets: set[int]) -> bool:
 # call was first tried.
 TIMING_WAITS = {"epoll_wait", "epoll_pwait", "epoll_pwait2"}
 TRY_AGAIN = {"EAGAIN", "EWOULDBLOCK"}
+# What strace shows for a call the process's exit cut short: "?", or (seen on
+# x86-64) exit_group's syscall number, 231, read from the thread's registers.
+CUT_RESULTS = {"?", "231"}
+
+
+def _cut_by_exit(step: Step) -> bool:
+    # 231 only where it cannot be a real result: a close, a wait.
+    return step.call.result == "?" or (step.call.result in CUT_RESULTS and step.kind in ("close", "wait"))
 
 
 def steady(steps: list[Step]) -> list[Step]:
@@ -199,5 +207,5 @@ def steady(steps: list[Step]) -> list[Step]:
     return [
         step
         for step in steps
-        if step.call.name not in TIMING_WAITS and step.call.errno not in TRY_AGAIN and step.call.result != "?"
+        if step.call.name not in TIMING_WAITS and step.call.errno not in TRY_AGAIN and not _cut_by_exit(step)
     ]

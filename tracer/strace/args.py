@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from tracer.model import Syscall
+from tracer.strace import regex
 from tracer.strace.decode import unescape
 
 __all__ = [
@@ -167,7 +168,7 @@ Node: TypeAlias = Num | Name | Flags | Str | Fd | Field | Struct | Array | InOut
 
 _MAX_DEPTH = 64
 _AT_FDCWD = -100
-_TOKEN = re.compile(
+_TOKEN = regex.compile(
     r"""\s*(?:
       (?P<str>@?"(?:[^"\\]|\\.)*+"(?:\.\.\.)?)
     | (?P<comment>/\*(?:[^*]|\*(?!/))*+\*/)
@@ -182,7 +183,7 @@ _TOKEN = re.compile(
     )""",
     re.S | re.X,
 )
-_NUMBER = re.compile(r"-?(?:0x[0-9a-fA-F]+|0[0-7]*|[1-9]\d*)")
+_NUMBER = regex.compile(r"-?(?:0x[0-9a-fA-F]+|0[0-7]*|[1-9]\d*)")
 
 
 class _Unreadable(Exception):

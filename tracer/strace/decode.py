@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from tracer.model import Syscall
+from tracer.strace import regex
 
 __all__ = [
     "SockAddr",
@@ -28,10 +29,10 @@ __all__ = [
     "unquote",
 ]
 
-_FD = re.compile(r"\s*(\d+)(?:<(.*)>)?\s*", re.S)
-_FLAGS = re.compile(r"\s*(?:~?\[[\w ]*\]|\w+(?:\|\w+)*)\s*")
+_FD = regex.compile(r"\s*(\d+)(?:<(.*)>)?\s*", re.S)
+_FLAGS = regex.compile(r"\s*(?:~?\[[\w ]*\]|\w+(?:\|\w+)*)\s*")
 _STRING = r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"'
-_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.S)
+_ESCAPE = regex.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.S)
 _SIMPLE_ESCAPES = {
     "n": 10,
     "t": 9,
@@ -42,16 +43,17 @@ _SIMPLE_ESCAPES = {
     "b": 8,
     "e": 27,
 }
-_FAMILY = re.compile(r"sa_family=(\w+)")
-_PORT = re.compile(r"sin6?_port=htons\((\d+)\)")
-_INET = re.compile(r"sin_addr=inet_addr\(" + _STRING + r"\)")
-_INET6 = re.compile(r"inet_pton\(AF_INET6, " + _STRING + r", &sin6_addr\)")
-_UNIX = re.compile(r"sun_path=(@?)" + _STRING)
-_EVENTS = re.compile(r"events=([\w|]+)")
+_STRING_RE = regex.compile(_STRING, re.S)
+_FAMILY = regex.compile(r"sa_family=(\w+)")
+_PORT = regex.compile(r"sin6?_port=htons\((\d+)\)")
+_INET = regex.compile(r"sin_addr=inet_addr\(" + _STRING + r"\)")
+_INET6 = regex.compile(r"inet_pton\(AF_INET6, " + _STRING + r", &sin6_addr\)")
+_UNIX = regex.compile(r"sun_path=(@?)" + _STRING)
+_EVENTS = regex.compile(r"events=([\w|]+)")
 # -X verbose: a raw value followed by strace's symbolic reading of it in a comment.
-_VERBOSE = re.compile(r'(?:"(?:[^"\\]|\\.)*"|[\w]+) /\* ((?:[^*]|\*(?!/))*?) \*/')
+_VERBOSE = regex.compile(r'(?:"(?:[^"\\]|\\.)*"|[\w]+) /\* ((?:[^*]|\*(?!/))*?) \*/')
 # " | %05x  %-49s  %-16s |": an offset, 16 bytes in hex (49 columns), their text.
-_DUMP = re.compile(r"[0-9a-f]{5,}  ")
+_DUMP = regex.compile(r"[0-9a-f]{5,}  ")
 _DUMP_HEX = 49
 
 
@@ -147,7 +149,7 @@ def unquote(text: str) -> str | None:
     text = text.strip()
     if text.endswith("..."):
         text = text[:-3]
-    m = re.fullmatch(_STRING, text, re.S)
+    m = _STRING_RE.fullmatch(text)
     if m is None:
         return None
     raw = unescape(m.group(1))

@@ -64,6 +64,7 @@ from dataclasses import MISSING, fields
 from typing import IO, Any, TypeAlias, cast
 
 from tracer.model import Attach, Event, Exit, Problem, Signal, Summary, Syscall
+from tracer.strace import regex
 
 __all__ = [
     "MAX_LINE",
@@ -103,29 +104,29 @@ _RESULT = (
 # "<unfinished ...>"), a complete call, or a resumed second half. ``args`` is
 # greedy, so the result is read after the *last* ") = ": strings in the
 # arguments may hold ") = " but the result never does.
-_LINE = re.compile(
+_LINE = regex.compile(
     _PID + _TIME + _SKIPPED + r"(?>(?:<\.\.\. (?P<rname>[\w?]++) resumed>(?P<cut> <unfinished \.\.\.>(?=\)))?+ ?+"
     r"|(?P<name>[A-Za-z_?][\w?]*+)\())"
     r"(?P<args>.*)(?:(?P<unf> <(?:unfinished|detached) \.\.\.>)|\) *+= " + _RESULT + r")[ \t\r\n]*+",
     re.S,
 )
-_PREFIX = re.compile(_PID + _TIME + _SKIPPED)
-_SIGNAL = re.compile(r"--- (?:stopped by )?(?P<sig>SIG\w+|\S+)(?: (?P<info>.*?))? ---\s*")
-_EXIT = re.compile(
+_PREFIX = regex.compile(_PID + _TIME + _SKIPPED)
+_SIGNAL = regex.compile(r"--- (?:stopped by )?(?P<sig>SIG\w+|\S+)(?: (?P<info>.*?))? ---\s*")
+_EXIT = regex.compile(
     r"\+\+\+ (?:exited with (?P<status>-?\d+)"
     r"|killed by (?P<sig>\S+?)(?: \(core dumped\))?"
     r"|superseded by execve in pid (?P<old>\d+)) \+\+\+\s*"
 )
-_NOTE = re.compile(
+_NOTE = regex.compile(
     r"(?:strace: )?(?:Process (?P<pid>\d+) (?P<action>attached|detached|suspended|resumed)\b.*"
     r"|\[ Process PID=\d+ runs in .* mode\. \])"
 )
-_SUMMARY_HEADER = re.compile(r" *(?:(?:% time|seconds|usecs/call|calls|errors|syscall|longest|shortest) *)+")
-_SUMMARY_TITLE = re.compile(r"System call usage summary for .*:\s*")
-_DASHES = re.compile(r"-+(?: -+)+ *")
+_SUMMARY_HEADER = regex.compile(r" *(?:(?:% time|seconds|usecs/call|calls|errors|syscall|longest|shortest) *)+")
+_SUMMARY_TITLE = regex.compile(r"System call usage summary for .*:\s*")
+_DASHES = regex.compile(r"-+(?: -+)+ *")
 _MARKS = ("INJECTED", "DELAYED")
-_CALL = re.compile(r"[A-Za-z_?][\w?]*\(")
-_WORD = re.compile(r"% time|\S+")
+_CALL = regex.compile(r"[A-Za-z_?][\w?]*\(")
+_WORD = regex.compile(r"% time|\S+")
 
 # Argument splitter. The fast path is one regex that knows strace's nesting up to
 # _NESTING levels and runs in C; possessive quantifiers keep it linear. Text it
@@ -145,15 +146,15 @@ def _nested(levels: int) -> str:
 
 
 _ARG = _nested(_NESTING)
-_ALL_ARGS = re.compile(rf"{_ARG}(?:,{_ARG})*+", re.S)
-_EACH_ARG = re.compile(rf"(?:^|,)({_ARG})", re.S)
-_ARG_TOKEN = re.compile(
+_ALL_ARGS = regex.compile(rf"{_ARG}(?:,{_ARG})*+", re.S)
+_EACH_ARG = regex.compile(rf"(?:^|,)({_ARG})", re.S)
+_ARG_TOKEN = regex.compile(
     r'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)'
     r"|/\*(?:[^*]|\*(?!/))*+(?:\*/|\Z)"
     r"|(?<=\w)" + _DECO + r"|(?P<open>[\[{(])|(?P<close>[\]})])|(?P<comma>,)",
     re.S,
 )
-_NEEDS_SCAN = re.compile(r'["\[{(<]|/\*')
+_NEEDS_SCAN = regex.compile(r'["\[{(<]|/\*')
 
 
 def split_args(text: str) -> tuple[str, ...]:
@@ -163,7 +164,9 @@ def split_args(text: str) -> tuple[str, ...]:
         return ()
     if _NEEDS_SCAN.search(text) is None:
         return tuple([part.strip() for part in text.split(",")])
-    if _ALL_ARGS.fullmatch(text) is not None:
+    # The one-regex split needs possessive quantifiers: without them (old
+    # Pythons, see regex.py) its nested groups can backtrack for minutes.
+    if regex.POSSESSIVE_WORKS and _ALL_ARGS.fullmatch(text) is not None:
         return tuple([part.strip() for part in _EACH_ARG.findall(text)])
     parts: list[str] = []
     depth = 0
