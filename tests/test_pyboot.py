@@ -39,7 +39,6 @@ SOCKET_SYSCALLS = {
     "sendmsg", "recvmsg", "setsockopt", "getsockopt", "getsockname", "getpeername", "shutdown",
 }  # fmt: skip
 
-needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 
 
 # -- reading a log -------------------------------------------------------------------
@@ -301,7 +300,6 @@ def test_importing_the_module_has_no_side_effects() -> None:
 # -- markers around real syscalls ----------------------------------------------------
 
 
-@needs_strace
 def test_each_socket_syscall_is_wrapped_by_its_call_and_line(tmp_path: Path) -> None:
     # GIVEN a program making the common socket calls, one per line
     program = write_program(tmp_path, BASIC)
@@ -317,7 +315,6 @@ def test_each_socket_syscall_is_wrapped_by_its_call_and_line(tmp_path: Path) -> 
     assert {pid for pid, _ in log.markers} == {log.main_pid}
 
 
-@needs_strace
 def test_accept_is_one_call_however_it_is_built(tmp_path: Path) -> None:
     # GIVEN socket.accept, which calls _accept(), builds a socket object and asks for the default timeout
     write_program(tmp_path, BASIC)
@@ -332,7 +329,6 @@ def test_accept_is_one_call_however_it_is_built(tmp_path: Path) -> None:
     assert {m.helper for m in log.begins()} == {""}
 
 
-@needs_strace
 def test_a_call_that_fails_still_gets_its_end_marker(tmp_path: Path) -> None:
     # GIVEN a connect to a port nobody listens on (a bound socket, never listening)
     source = """\
@@ -357,7 +353,6 @@ except ConnectionRefusedError:
     assert connect.closed
 
 
-@needs_strace
 def test_calls_inside_create_connection_name_it_as_helper(tmp_path: Path) -> None:
     # GIVEN a program that connects with socket.create_connection
     source = """\
@@ -396,7 +391,6 @@ srv.close()
     assert getaddrinfo == [Marker("begin", "socket.getaddrinfo", "prog.py", line, "socket.create_connection")]
 
 
-@needs_strace
 def test_a_thread_call_is_marked_on_the_thread_pid(tmp_path: Path) -> None:
     # GIVEN a program whose second thread connects and sends
     source = """\
@@ -438,7 +432,6 @@ srv.close()
     assert close.marker == Marker("begin", "socket.close", "prog.py", with_line, "socket.socket.__exit__")
 
 
-@needs_strace
 def test_helper_is_the_outermost_library_function_the_user_called(tmp_path: Path) -> None:
     # GIVEN a program whose sockets are made and closed by socketserver
     source = """\
@@ -474,7 +467,6 @@ server.server_close()
     assert close.marker == Marker("begin", "socket.close", "prog.py", closed, "socketserver.TCPServer.server_close")
 
 
-@needs_strace
 def test_shifting_the_code_shifts_every_line_by_the_same_amount(tmp_path: Path) -> None:
     # GIVEN the same program twice, the second with its code moved down by N blank lines
     shift = 7
@@ -494,7 +486,6 @@ def test_shifting_the_code_shifts_every_line_by_the_same_amount(tmp_path: Path) 
     ]
 
 
-@needs_strace
 def test_the_file_is_relative_to_the_program_directory(tmp_path: Path) -> None:
     # GIVEN a program in a subdirectory that calls a socket function from a module beside it
     (tmp_path / "app" / "pkg").mkdir(parents=True)
@@ -558,7 +549,6 @@ except KeyError as error:
 }
 
 
-@needs_strace
 @pytest.mark.parametrize("case", list(BEHAVIOUR))
 def test_the_program_behaves_as_under_plain_python(tmp_path: Path, case: str) -> None:
     # GIVEN a program
@@ -571,7 +561,6 @@ def test_the_program_behaves_as_under_plain_python(tmp_path: Path, case: str) ->
     assert (got.returncode, got.stdout, got.stderr) == (expected.returncode, expected.stdout, expected.stderr)
 
 
-@needs_strace
 def test_the_behaviour_cases_do_what_they_claim(tmp_path: Path) -> None:
     # GIVEN the cases above WHEN run through the bootstrap THEN they really exercise what they name
     results: dict[str, subprocess.CompletedProcess[str]] = {}
@@ -594,7 +583,6 @@ def test_the_behaviour_cases_do_what_they_claim(tmp_path: Path) -> None:
     assert results["KeyboardInterrupt"].returncode == -signal.SIGINT
 
 
-@needs_strace
 def test_a_missing_program_is_reported_as_python_does(tmp_path: Path) -> None:
     expected = plain("nothere.py", cwd=tmp_path)
     got = traced("nothere.py", cwd=tmp_path, log=tmp_path / "log")
@@ -658,7 +646,6 @@ def check_echo(server: Log, client: Log, *, check_lines: bool) -> None:
         assert_in_order(log.socket_calls(), expected, "main.py")
 
 
-@needs_strace
 def test_tcp_echo_samples_are_marked_call_by_call(tmp_path: Path) -> None:
     # GIVEN the tcp-echo samples WHEN the server and then the client run through the bootstrap
     server, client = run_echo(tmp_path)
