@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracer import stories
 from tracer.errors import UsageError
 from tracer.model import Comparison
 
@@ -58,6 +57,19 @@ class Scenario:
         return samples_dir() / self.directory / role / SOURCE_FILE[lang]
 
 
+def _story(name: str) -> Callable[[Comparison], tuple[str, ...]]:
+    """A ``tracer.stories`` function, imported when a run is observed (not for ``--help`` or a listing)."""
+
+    def observe(comparison: Comparison) -> tuple[str, ...]:
+        from tracer import stories
+
+        result: tuple[str, ...] = getattr(stories, name)(comparison)
+        return result
+
+    observe.__name__ = name
+    return observe
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -74,7 +86,7 @@ SCENARIOS: dict[str, Scenario] = {
             name="udp-echo",
             summary="A UDP socket echoes one datagram: bound, never listening, no connection to accept.",
             directory="udp_echo",
-            observe=stories.observe_udp,
+            observe=_story("observe_udp"),
             roles=(
                 Role("server", ready=r"^ready (?P<addr>\S+)$"),
                 Role("client", args=("{addr}",)),
@@ -84,7 +96,7 @@ SCENARIOS: dict[str, Scenario] = {
             name="unix-echo",
             summary="A stream socket on a file path: Go removes the file when its listener closes, Python leaves it.",
             directory="unix_echo",
-            observe=stories.observe_unix,
+            observe=_story("observe_unix"),
             roles=(
                 # One path for both languages: each run is a fresh container,
                 # and on the host each server clears a leftover before bind.
@@ -96,7 +108,7 @@ SCENARIOS: dict[str, Scenario] = {
             name="connect-refused",
             summary="A client connects where nothing listens, is refused, and tries again on a new socket.",
             directory="connect_refused",
-            observe=stories.observe_refused,
+            observe=_story("observe_refused"),
             roles=(
                 # Holds a bound, non-listening port: nothing can listen there
                 # during the run, and the kernel refuses every connection to it.
@@ -108,7 +120,7 @@ SCENARIOS: dict[str, Scenario] = {
             name="backlog",
             summary="A server with a backlog of 2 never accepts; 6 clients connect: which complete, which time out.",
             directory="backlog",
-            observe=stories.observe_backlog,
+            observe=_story("observe_backlog"),
             # Per language, each dropped connection waits its half second
             # (about 2 s in all); the rest is room for a slow host.
             timeout=20.0,
@@ -121,7 +133,7 @@ SCENARIOS: dict[str, Scenario] = {
             name="http-get",
             summary="One HTTP GET: net/http against http.server and http.client (a longer trace).",
             directory="http_get",
-            observe=stories.observe_http,
+            observe=_story("observe_http"),
             roles=(
                 Role("server", ready=r"^ready (?P<addr>\S+)$"),
                 Role("client", args=("{addr}",)),
@@ -131,7 +143,7 @@ SCENARIOS: dict[str, Scenario] = {
             name="dns-lookup",
             summary="Resolve localhost with no network: Go's own resolver against the C library's getaddrinfo.",
             directory="dns_lookup",
-            observe=stories.observe_dns,
+            observe=_story("observe_dns"),
             roles=(Role("resolver"),),
         ),
     )
