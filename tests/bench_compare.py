@@ -49,7 +49,9 @@ def floor_script() -> str:
             KIND_FLAGS["python"],
         ),
     ]
-    lines = ["set -e", "cd /tmp"]
+    # No `set -e`: strace -k itself sometimes exits 1 as a Go program ends
+    # (libunwind), as it does under tracer; the logs are what the floor makes.
+    lines = ["cd /tmp"]
     for lang, server, client, extra in pairs:
         more = " ".join(extra)
         lines += [
@@ -69,8 +71,7 @@ def floor(runtime: DockerRuntime, image: str) -> float:
         started = time.perf_counter()
         status, logs = runtime._run_container(image, mounts, ["sh", "-c", floor_script()], wall_clock=60)
         elapsed = time.perf_counter() - started
-        assert status == 0, logs
-        assert len(list(Path(tmp).glob("*.strace"))) == 4
+        assert len(list(Path(tmp).glob("*.strace"))) == 4, (status, logs)
     return elapsed
 
 
