@@ -296,11 +296,17 @@ def test_the_engine_stopping_mid_run_is_one_sentence(folder: Path, docker_client
         stdin=subprocess.DEVNULL,
     )
     assert process.stderr
+    running_before = {c.id for c in docker_client.containers.list()}  # type: ignore[attr-defined]
     try:
         for line in process.stderr:
             if line.startswith("› running"):
                 break
-        time.sleep(1)  # the container is up and the CLI waits on it
+        # Until the run's container is up, so that the CLI is waiting on it.
+        deadline = time.monotonic() + 60
+        while not {c.id for c in docker_client.containers.list()} - running_before:  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline, "the run's container never started"
+            time.sleep(0.1)
+        time.sleep(0.3)
         proxy.stop()
         _, err = process.communicate(timeout=60)
     finally:
