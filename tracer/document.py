@@ -60,7 +60,6 @@ from tracer.errors import InputError
 from tracer.focus import steady
 from tracer.model import (
     Comparison,
-    Exit,
     Note,
     Origin,
     Problem,
@@ -69,6 +68,7 @@ from tracer.model import (
     Step,
     Syscall,
     Trace,
+    program_exit,
 )
 
 SCHEMA = "tracer/v1"
@@ -138,7 +138,8 @@ def side_steps(role: RoleComparison, side: str) -> list[Step]:
 def _trace(trace: Trace, steps: list[Step], counters: Collection[str], stand_ins: StandIns) -> Trace:
     # ACK and segment statistics change on every run and the table shows only
     # the counters of trouble, so a document keeps only those.
-    exit_code = program_exit(trace)
+    # A trace from the runtime has this already; a Trace made any other way may not.
+    exit_code = trace.exit_code if trace.timed_out else program_exit(trace.events, trace.exit_code)
     shown_stderr = not trace.timed_out and exit_code not in (0, None)  # what the table prints
     # strace's own complaints ("strace: walk: cannot initialize libunwind") are not the program's
     stderr = "".join(line for line in trace.stderr.splitlines(True) if not line.startswith("strace: "))
@@ -152,31 +153,6 @@ def _trace(trace: Trace, steps: list[Step], counters: Collection[str], stand_ins
         stderr=stand_ins.text(stderr) if shown_stderr else "",
         tcp_counters={k: v for k, v in sorted(trace.tcp_counters.items()) if k in counters},
     )
-
-
-def program_exit(trace: Trace) -> int | None:
-    """The program's own exit status, from strace's ``+++ exited with N +++`` for its first process.
-
-    The runtime reports strace's exit status, which is the program's except when
-    strace itself fails: ``strace -k`` exits 1 now and then when it cannot unwind
-    a thread that is exiting ("cannot initialize libunwind"), although the program
-    exited 0; the log then stops at the program's ``exit_group(0)``, whose
-    argument is taken instead.
-    """
-    if trace.timed_out or not trace.events:
-        return trace.exit_code
-    leader = trace.events[0].pid
-    for event in reversed(trace.events):
-        if isinstance(event, Exit) and event.pid == leader:
-            return event.status if event.status is not None else trace.exit_code
-    # strace died before it could print the exit (that is when it fails): the status asked for
-    for event in reversed(trace.events):
-        if isinstance(event, Syscall) and event.name == "exit_group" and event.args:
-            try:
-                return int(event.args[0], 0)
-            except ValueError:
-                break
-    return trace.exit_code
 
 
 def exchange_order(roles: Sequence[Sequence[Step]]) -> list[Step]:

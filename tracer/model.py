@@ -8,6 +8,7 @@ these; they never mutate them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeAlias
@@ -313,3 +314,28 @@ class Comparison:
                 for note in row.notes:
                     found.setdefault(note.id, note)
         return list(found.values())
+
+
+def program_exit(events: Sequence[Event], reported: int | None) -> int | None:
+    """The traced program's own exit status, read from its log.
+
+    strace's ``+++ exited with N +++`` for the first process (its threads end
+    first, with lines of their own); if strace died before it could print that
+    (``strace -k`` now and then fails to unwind a thread as the process ends),
+    the status the program asked ``exit_group`` for; else ``reported``, what
+    the runner saw (None for a program killed by a signal).
+    """
+    if not events:
+        return reported
+    leader = events[0].pid
+    for event in reversed(events):
+        if isinstance(event, Exit) and event.pid == leader:
+            return event.status if event.status is not None else reported
+    for event in reversed(events):
+        if isinstance(event, Syscall) and event.name == "exit_group" and event.args:
+            try:
+                return int(event.args[0], 0)
+            except ValueError:
+                break
+    return reported
+

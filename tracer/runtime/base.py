@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tracer.errors import BuildError
-from tracer.model import Exit, Problem, Syscall, Trace
+from tracer.model import Problem, Trace, program_exit
 from tracer.scenarios import LANGS, Scenario
 
 # -f: follow the runtime's threads; -ttt -T: when and how long; -yy: what each
@@ -190,15 +190,14 @@ def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
             log = out / f"{program.key}.strace"
             events, problems = parse_file(log) if log.exists() else ([], [])
             result = results.get(program.key, {})
-            exit_code = result.get("exit_code", _exit_status(events))
+            timed_out = bool(result.get("timed_out", cut))
+            reported = result.get("exit_code")
+            exit_code = reported if timed_out else program_exit(events, reported)
             for field, why in (("error", "the program could not be started"), ("symbolize_error", "no file:line")):
                 if result.get(field):
                     problems.append(Problem(0, str(result[field]), why))
             said = [m for m in result.get("strace_messages") or [] if not STRACE_NOTICE.match(m)]
             if said:
-                # strace itself failed (its exit status is then not the
-                # program's): take the status the program asked exit_group for.
-                exit_code = _exit_group_status(events, exit_code)
                 problems.append(Problem(0, said[-1], "strace reported an error of its own; the log may end early"))
             trace = Trace(
                 label=program.label,
@@ -206,7 +205,7 @@ def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
                 events=tuple(events),
                 problems=tuple(problems),
                 exit_code=exit_code,
-                timed_out=bool(result.get("timed_out", cut)),
+                timed_out=timed_out,
                 stdout=result.get("stdout", ""),
                 stderr=result.get("stderr", ""),
                 tcp_counters=result.get("tcp_counters", {}),
@@ -226,20 +225,6 @@ def _lines(path: Path) -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
-
-
-def _exit_status(events: list[Any]) -> int | None:
-    """The traced program's own exit status: strace's last ``+++ exited`` line (threads end first)."""
-    exits = [event for event in events if isinstance(event, Exit)]
-    return exits[-1].status if exits else None
-
-
-def _exit_group_status(events: list[Any], otherwise: int | None) -> int | None:
-    calls = [e for e in events if isinstance(e, Syscall) and e.name == "exit_group" and e.args]
-    try:
-        return int(calls[-1].args[0]) if calls else otherwise
-    except ValueError:
-        return otherwise
 
 
 def writable_dir(path: Path) -> Path:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracer.errors import InputError
-from tracer.model import Exit, Problem, Summary, Syscall, Trace
+from tracer.model import Problem, Summary, Syscall, Trace, program_exit
 from tracer.strace.parser import TRUNCATED, StraceLog, open_log
 
 __all__ = ["SHOWN_PROBLEMS", "ReadLog", "link_found", "problem_report", "read_log"]
@@ -67,13 +67,12 @@ def read_log(path: str | os.PathLike[str]) -> ReadLog:
         first = problems[0] if problems else None
         where = f" (line {first.line_no}: {first.text[:60]!r})" if first else ""
         raise InputError(f"{name} is not a strace log: none of its {log.lines} line(s) reads as strace output{where}.")
-    exits = [event for event in events if isinstance(event, Exit)]
     trace = Trace(
         label=file.name,
         role="main",
         events=tuple(events),
         problems=tuple(problems),
-        exit_code=exits[-1].status if exits else None,
+        exit_code=program_exit(events, None),
     )
     return ReadLog(link_found(trace), log.lines, tuple(log.summaries), log.truncated)
 
