@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracer.runtime.base import KIND_FLAGS, STRACE  # noqa: E402
+from tracer.runtime.base import KIND_FLAGS, STRACE, strace_filter  # noqa: E402
 from tracer.runtime.docker import DockerRuntime, _bind  # noqa: E402
 from tracer.scenarios import samples_dir  # noqa: E402
 
@@ -39,7 +39,7 @@ TRACER = [sys.executable, "-m", "tracer"]
 
 
 def floor_script() -> str:
-    flags = " ".join(STRACE)
+    flags = " ".join([*STRACE, *strace_filter(False)])
     pairs = [
         ("go", "/opt/tracer/bin/tcp_echo/server", "/opt/tracer/bin/tcp_echo/client", KIND_FLAGS["go"]),
         (

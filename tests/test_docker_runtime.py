@@ -20,8 +20,8 @@ import pytest
 
 from tests.conftest import tracer_containers
 from tracer import scenarios
-from tracer.focus import focus
-from tracer.model import Exit
+from tracer.focus import TRACED, focus, steady
+from tracer.model import Exit, Trace
 from tracer.runtime.base import scenario_run
 from tracer.runtime.docker import LIMITS, USER, DockerRuntime
 
@@ -73,9 +73,7 @@ def test_container_runs_hardened(runtime: DockerRuntime, image: str, docker_clie
     assert tracer_containers(docker_client, runtime.session) == []
 
 
-def test_container_is_killed_at_its_wall_clock_limit(
-    runtime: DockerRuntime, image: str, docker_client: object
-) -> None:
+def test_container_is_killed_at_its_wall_clock_limit(runtime: DockerRuntime, image: str, docker_client: object) -> None:
     started = time.monotonic()
     runtime._run_container(image, [], ["python3", "-c", "import time; time.sleep(600)"], 2.0)
     assert time.monotonic() - started < 30
@@ -101,6 +99,30 @@ def test_a_program_that_never_exits_is_killed_and_its_trace_kept(runtime: Docker
         kills = [e for e in trace.events if isinstance(e, Exit) and e.signal == "SIGKILL"]
         assert kills, f"no kill line in the {trace.label} trace"
     assert tracer_containers(docker_client, runtime.session) == []
+
+
+def test_strace_records_only_what_the_view_shows_unless_asked_for_everything(runtime: DockerRuntime) -> None:
+    # GIVEN tcp-echo run twice: as compare runs it, and with every syscall recorded (--all)
+    run = scenario_run(scenarios.get("tcp-echo"))
+    filtered = runtime.run(run, lambda _: None)
+    assert runtime.environment["traced"].startswith("socket-related syscalls only")
+    complete = runtime.run(replace(run, everything=True), lambda _: None)
+    assert runtime.environment["traced"] == "every syscall"
+    for few, every in zip(filtered, complete, strict=True):
+        names = {call.name for call in few.syscalls}
+        # THEN the filtered run recorded nothing outside the view's syscalls (no signal handlers, no mmap)
+        assert names <= TRACED, names - TRACED
+        assert {"rt_sigaction", "mmap"} <= {call.name for call in every.syscalls}
+        assert len(every.syscalls) > len(few.syscalls)
+
+        # AND the view is the same either way: the calls every run makes, in order, with their origins
+        def view(trace: Trace) -> list[tuple[str, str, str | None, int | None]]:
+            return [
+                (s.kind, s.call.name, s.call.origin and s.call.origin.api, s.call.origin and s.call.origin.line)
+                for s in steady(focus(trace))
+            ]
+
+        assert view(few) == view(every), f"{few.label} {few.role}"
 
 
 INTERRUPT = textwrap.dedent(

@@ -266,3 +266,23 @@ def test_no_scenario_shows_an_unexplained_difference(name: str) -> None:
         if not row.explained
     ]
     assert unexplained == []
+
+
+def test_every_syscall_a_story_or_note_reads_is_recorded() -> None:
+    # GIVEN what strace records when not asked for everything
+    from importlib import resources
+
+    import yaml
+
+    from tracer import stories
+    from tracer.focus import TRACED
+
+    # WHEN a note or a story looks for a syscall by name (x86-64's names: fstatat64 is 32-bit only)
+    noted = set()
+    for note in yaml.safe_load(resources.files("tracer").joinpath("notes.yaml").read_text())["notes"]:
+        wanted = note["when"].get("syscall", [])
+        noted.update([wanted] if isinstance(wanted, str) else wanted)
+    read = stories.SENDS | stories.RECEIVES | stories.UNLINKS | (stories.STATS - {"fstatat64"})
+    # THEN strace records it
+    assert noted and noted <= TRACED, noted - TRACED
+    assert read <= TRACED, read - TRACED

@@ -255,6 +255,8 @@ def trace(
         _check_choice(runtime, RUNTIMES, "runtime")
         _check_choice(lang, LANG_CHOICES, "language")
         _check_choice(format, FORMATS, "format")
+        from dataclasses import replace
+
         from tracer.focus import everything, focus
         from tracer.programs import trace_run
 
@@ -262,7 +264,7 @@ def trace(
         if target is not None and _after_dashdash(target):
             rest.insert(0, target)
             target = None
-        run = trace_run(target, rest, lang, client=client, ready=ready, timeout=timeout)
+        run = replace(trace_run(target, rest, lang, client=client, ready=ready, timeout=timeout), everything=all)
         roles = {p.role for session in run.sessions for p in session}
         if role is not None:
             _check_choice(role, tuple(sorted(roles)), "role")
@@ -306,8 +308,6 @@ def doctor() -> None:
         console.print(("[green]" if ok else "[red]") + summary + "[/]")
         if not ok:
             raise typer.Exit(3)
-
-
 
 
 @app.command()

@@ -28,7 +28,7 @@ def compare(
     scenario: Scenario, runtime: Runtime, report: Report, everything: bool = False, timeout: float | None = None
 ) -> Comparison:
     run = scenario_run(scenario)
-    traces = runtime.run(replace(run, timeout=timeout or run.timeout), report, meanwhile=warm_up)
+    traces = runtime.run(replace(run, timeout=timeout or run.timeout, everything=everything), report, meanwhile=warm_up)
     by_key = {(t.label, t.role): t for t in traces}
     pairs = [(by_key[("go", role.name)], by_key[("python", role.name)]) for role in scenario.roles]
     comparison = replace(
@@ -41,7 +41,7 @@ def compare(
 
 def compare_programs(run: Run, runtime: Runtime, report: Report, everything: bool = False) -> Comparison:
     """Two of the user's programs, one session each (see ``tracer.programs.compare_run``)."""
-    left, right = runtime.run(run, report, meanwhile=warm_up)
+    left, right = runtime.run(replace(run, everything=everything), report, meanwhile=warm_up)
     comparison = compare_traces(run.name, runtime.name, [(left, right)], everything)
     return replace(comparison, environment=runtime.environment)
 

@@ -90,6 +90,12 @@ PATH_ARG = {
 }
 OPENS = {"openat", "open"}
 POLL_FD = re.compile(r"fd=(\d+)")
+# What strace records unless every syscall is asked for (--all): the calls
+# this view can keep, and each process's start and end (its exit status).
+# Everything else (the runtimes' signal handlers, memory maps, threads' set-up)
+# then costs the traced program no stop at all (strace --seccomp-bpf), which
+# makes a Go program under strace -k about three times faster to start.
+TRACED = frozenset({*KIND, *PATH_ARG, *OPENS, "execve", "exit_group"})
 
 
 def everything(trace: Trace) -> list[Step]:

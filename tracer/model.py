@@ -338,4 +338,3 @@ def program_exit(events: Sequence[Event], reported: int | None) -> int | None:
             except ValueError:
                 break
     return reported
-

@@ -241,6 +241,6 @@ def render_traces(name: str, runtime: str, traces: Shown) -> str:
         for number, step in enumerate(steps, 1):
             origin = origin_text(step.call.origin)
             lines.append(f"| {number} | {step.kind} | {md(origin)} | {code(short_call(step.call))} |")
-        lines += ["", f"{len(steps)} of {len(trace.syscalls)} syscalls shown.", ""]
+        lines += ["", f"{len(steps)} of {len(trace.syscalls)} recorded syscalls shown.", ""]
         lines += [f"> {md(warning)}" for warning in warnings(trace)]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -259,6 +259,6 @@ def render_traces(title: str, traces: Sequence[tuple[Trace, Sequence[Step]]], co
     for trace, steps in traces:
         console.print()
         console.print(trace_table(trace, steps))
-        console.print(f"  {len(steps)} of {len(trace.syscalls)} syscalls shown")
+        console.print(f"  {len(steps)} of {len(trace.syscalls)} recorded syscalls shown")
         for warning in warnings(trace):
             console.print(Text(f"  warning: {warning}", style="red"))

@@ -30,8 +30,11 @@ DRIVER = Path(__file__).with_name("driver.py")
 PYBOOT = Path(__file__).with_name("pyboot.py")
 
 Report = Callable[[str], None]
-# strace's notices that are not errors.
-STRACE_NOTICE = re.compile(r"strace: Process \d+ (attached|detached|suspended|resumed)")
+# strace's notices that are not errors (without seccomp, it traces everything
+# and filters as it writes: slower, the same log).
+STRACE_NOTICE = re.compile(
+    r"strace: (Process \d+ (attached|detached|suspended|resumed)|seccomp filter is requested but unavailable)"
+)
 
 # What each kind of program adds to strace's flags: Go's own symbol table
 # makes -k stacks readable (the link stage takes the API and line from them);
@@ -73,11 +76,15 @@ class Program:
 
 @dataclass(frozen=True)
 class Run:
-    """Sessions run one after the other; a session's programs run together, in start order."""
+    """Sessions run one after the other; a session's programs run together, in start order.
+
+    everything: record every syscall (``--all``), not only those the focused view shows.
+    """
 
     name: str
     sessions: tuple[tuple[Program, ...], ...]
     timeout: float
+    everything: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,20 @@ def scenario_run(scenario: Scenario, langs: tuple[str, ...] = LANGS) -> Run:
     )
 
 
+def strace_filter(everything: bool) -> list[str]:
+    """strace's flags that record only what the focused view can show, or none for every syscall."""
+    if everything:
+        return []
+    from tracer.focus import TRACED
+
+    return ["--seccomp-bpf", "-e", "trace=" + ",".join(sorted(TRACED))]
+
+
+def traced(everything: bool) -> str:
+    """What strace recorded, in words, for the environment a comparison reports."""
+    return "every syscall" if everything else "socket-related syscalls only (--all records every one)"
+
+
 def plan(
     run: Run,
     placed: dict[str, Placed],
@@ -136,7 +157,7 @@ def plan(
 ) -> dict[str, Any]:
     """The driver's plan (see driver.py for its contract)."""
     return {
-        "strace": list(strace),
+        "strace": [*strace, *strace_filter(run.everything)],
         "timeout": run.timeout,
         "out": out,
         "addr2line": addr2line,
@@ -165,13 +186,14 @@ def write_plan(directory: Path, content: dict[str, Any]) -> Path:
     return path
 
 
-def read_environment(out: Path) -> dict[str, str]:
-    """What the driver found the programs ran on (kernel, python, strace, go), or nothing for a cut run."""
+def read_environment(out: Path, run: Run) -> dict[str, str]:
+    """What the driver found the programs ran on (kernel, python, strace, go) and what was traced."""
     try:
         found = json.loads((out / "result.json").read_text()).get("_environment", {})
     except (OSError, ValueError, AttributeError):
-        return {}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        found = {}  # a cut run
+    said = {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    return {**said, "traced": traced(run.everything)}
 
 
 def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:

@@ -224,7 +224,7 @@ class DockerRuntime:
             )
             if status not in (0, None):  # None: killed at the wall clock, read as a cut run
                 raise RunError(f"The runner in the container failed (exit {status}): {_last_line(logs)}")
-            self.environment = {**read_environment(out), "image": image}
+            self.environment = {**read_environment(out, run), "image": image}
             return collect(run, out, placed)
 
     def _place(self, program: Program, image: str, mounts: list[Mount], report: Report) -> Placed:

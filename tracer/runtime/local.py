@@ -166,5 +166,5 @@ class LocalRuntime:
             if code != 0:
                 last = (said.strip().splitlines() or ["it printed nothing"])[-1]
                 raise RunError(f"The local runner failed (exit {code}): {last}")
-            self.environment = {**read_environment(out), "image": "none (this host)"}
+            self.environment = {**read_environment(out, run), "image": "none (this host)"}
             return collect(run, out, placed)

@@ -217,8 +217,6 @@ def arg_trees(call: Syscall) -> tuple[Node, ...]:
     return tuple(tree_of(arg) for arg in call.args)
 
 
-
-
 def _tokens(text: str) -> list[tuple[str, str, int]]:
     tokens = []
     pos = 0
