@@ -123,9 +123,10 @@ def compare(
         from tracer import scenarios
         from tracer.compare import compare as run_compare
         from tracer.compare import compare_programs
-        from tracer.programs import compare_run
 
         if other is not None:
+            from tracer.programs import compare_run
+
             run = compare_run(scenario, other, timeout)
             with _runtime(runtime) as (engine, report):
                 comparison = compare_programs(run, engine, report, everything=all)

@@ -14,9 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tracer import align as aligner
-from tracer import focus as focuser
-from tracer import notes
 from tracer.errors import RunError
 from tracer.model import Comparison, RoleComparison, Trace
 from tracer.runtime import Report, Runtime
@@ -53,6 +50,10 @@ def compare_traces(
 
     Raises ``RunError`` when a program left no trace at all (it never started).
     """
+    from tracer import align as aligner
+    from tracer import focus as focuser
+    from tracer import notes
+
     traces = [t for pair in zip(*pairs, strict=True) for t in pair] if pairs else []
     for index, trace in enumerate(traces):
         if not trace.events:
@@ -66,11 +67,14 @@ def compare_traces(
 
 
 def warm_up() -> None:
-    """Load what reading the results needs (the parser, the notes, the table) while the programs run."""
+    """Load what reading the results needs (the parser, the notes, the table) while the programs start."""
     import rich.table  # noqa: F401
 
+    import tracer.align
     import tracer.link
+    import tracer.render.table
     import tracer.strace.parser  # noqa: F401
+    from tracer import notes
 
     notes.load()
 
