@@ -29,6 +29,7 @@ WORKDIR /src
 # editing a Python sample never invalidates this layer. -gcflags=-l keeps the
 # sample's own calls from being inlined (only in package main), so each -k
 # stack frame maps back to the sample's line rather than into io or net.
+# environment.json: what the image holds, which every run reports.
 COPY go_samples/ /src/
 RUN set -eu; \
     for pkg in $(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); do \
@@ -36,7 +37,10 @@ RUN set -eu; \
         mkdir -p "/opt/tracer/bin/$(dirname "$rel")"; \
         go build -gcflags=-l -o "/opt/tracer/bin/$rel" "./$rel"; \
     done; \
-    go version > /opt/tracer/go-version
+    printf '{"python": "%s", "go": "%s", "strace": "%s"}\n' \
+        "$(python3 -c 'import platform; print(platform.python_version())')" \
+        "$(go env GOVERSION | sed 's/^go//')" \
+        "$(strace -V | head -n 1 | awk '{print $NF}')" > /opt/tracer/environment.json
 
 # Users' compiled programs and Go's build cache live in a named volume mounted
 # here; a new volume copies this directory's owner, so the build can write it.

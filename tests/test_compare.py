@@ -7,6 +7,8 @@ THEN each role's table holds the kernel path of the article on both sides.
 from __future__ import annotations
 
 import json
+import os
+import re
 from typing import Any
 
 import pytest
@@ -25,6 +27,16 @@ def kinds_on_both_sides(role: dict[str, Any]) -> dict[str, set[str]]:
             if row.get(side):
                 sides[side].add(row[side]["kind"])
     return sides
+
+
+def assert_environment(document: dict[str, Any], image: str) -> None:
+    """The header names what the programs really ran on: this kernel, and versions read from the tools."""
+    environment = document["environment"]
+    assert environment["kernel"] == os.uname().release
+    assert re.fullmatch(r"3\.\d+\.\d+", environment["python"]), environment
+    assert re.fullmatch(r"1\.\d+(\.\d+)?", environment["go"]), environment
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)?", environment["strace"]), environment
+    assert environment["image"].startswith(image), environment
 
 
 def assert_article_path(document: dict[str, Any]) -> None:
@@ -47,6 +59,7 @@ def test_compare_in_docker_shows_the_whole_path_on_both_sides() -> None:
     document = json.loads(done.stdout)
     assert document["runtime"] == "docker"
     assert_article_path(document)
+    assert_environment(document, "tracer-runtime:")
 
 
 @pytest.mark.docker
@@ -76,6 +89,7 @@ def test_compare_on_the_host_gives_the_same_path() -> None:
     document = json.loads(done.stdout)
     assert document["runtime"] == "local"
     assert_article_path(document)
+    assert_environment(document, "none (this host)")
 
 
 def test_auto_says_it_fell_back_to_local_and_why() -> None:

@@ -154,9 +154,11 @@ def plan(
     out: str,
     strace: tuple[str, ...] = STRACE,
     addr2line: str | None = None,
+    go: str | None = None,
 ) -> dict[str, Any]:
     """The driver's plan (see driver.py for its contract)."""
     return {
+        "go": go,
         "strace": [*strace, *strace_filter(run.everything)],
         "timeout": run.timeout,
         "out": out,

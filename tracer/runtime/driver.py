@@ -7,10 +7,11 @@ so it uses the standard library only and is started as a script:
 
 Contract. The plan (JSON) holds ``strace`` (argv prefix), ``timeout`` (seconds
 per session), ``out`` (a writable directory), ``addr2line`` (a Go addr2line
-binary, or null) and ``sessions``: each holding its ``programs`` in start
-order, each with ``key`` (unique), ``argv``, ``cwd`` (or null),
-optional extra ``strace_flags``, ``ready`` (null, ``listen``, or a regular
-expression) and ``symbolize`` (true for a binary whose ``-k`` frames should
+binary, or null), ``go`` (the Go toolchain whose version to report where the
+image does not record it, or null) and ``sessions``: each holding its
+``programs`` in start order, each with ``key`` (unique), ``argv``, ``cwd`` (or
+null), optional extra ``strace_flags``, ``ready`` (null, ``listen``, or a
+regular expression) and ``symbolize`` (true for a binary whose ``-k`` frames should
 get file:line). A program with ``ready`` is waited for
 until it prints a matching stdout line; the line's named groups fill ``{name}``
 in later programs' argv; a program whose ``ready`` is ``listen`` is waited
@@ -382,25 +383,29 @@ def _symbolize(program: Program, plan: dict[str, Any], result: dict[str, Any]) -
         result["symbolize_error"] = str(exc)
 
 
-def environment(strace: str) -> dict[str, str]:
+IMAGE_ENVIRONMENT = "/opt/tracer/environment.json"  # written when the image was built
+
+
+def environment(strace: str, go: str) -> dict[str, str]:
     """What the programs ran on: the kernel, Python, strace and Go, as this machine reports them."""
+    found = {"kernel": os.uname().release}
+    try:
+        with open(IMAGE_ENVIRONMENT) as f:  # the image: its Python, strace and Go never change
+            return {**found, **{str(k): str(v) for k, v in json.load(f).items()}}
+    except (OSError, ValueError, AttributeError):
+        pass
     import platform
 
-    found = {"kernel": platform.release(), "python": platform.python_version()}
-    commands = {"strace": [strace, "-V"], "go": ["go", "version"]}
-    if os.path.exists("/opt/tracer/go-version"):  # the image records the Go that built its samples
-        with open("/opt/tracer/go-version") as f:
-            found["go"] = f.read().strip()
-        del commands["go"]
-    for name, argv in commands.items():
+    found["python"] = platform.python_version()
+    for name, argv in {"strace": [strace, "-V"], "go": [go, "version"]}.items():
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=10)
             found[name] = (done.stdout.strip().splitlines() or ["?"])[0]
         except (OSError, subprocess.SubprocessError):
             found[name] = "not found"
     # "go version go1.27.3 linux/amd64" -> "1.27.3"; "strace -- version 6.1" -> "6.1"
-    found["go"] = next((w[2:] for w in found.get("go", "").split() if w.startswith("go1")), found.get("go", "?"))
-    found["strace"] = (found.get("strace", "").split() or ["?"])[-1]
+    found["go"] = next((w[2:] for w in found["go"].split() if w.startswith("go1")), found["go"])
+    found["strace"] = (found["strace"].split() or ["?"])[-1]
     return found
 
 
@@ -414,7 +419,7 @@ def main(plan_path: str) -> int:
     signal.signal(signal.SIGTERM, _stop_on_term)
     with open(plan_path) as f:
         plan = json.load(f)
-    results: dict[str, Any] = {"_environment": environment(plan["strace"][0])}
+    results: dict[str, Any] = {"_environment": environment(plan["strace"][0], plan.get("go") or "go")}
     for session in plan["sessions"]:
         results.update(run_session(session, plan))
     for worker in SYMBOLIZING:

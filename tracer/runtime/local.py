@@ -146,7 +146,9 @@ class LocalRuntime:
         addr2line = self._go_build(tools / "addr2line", "Go's addr2line", samples_dir(), report, ["cmd/addr2line"])
         with tempfile.TemporaryDirectory(prefix="tracer-") as tmp:
             out = Path(tmp)
-            content = plan(run, placed, str(out), strace=(self.strace, *STRACE[1:]), addr2line=str(addr2line))
+            content = plan(
+                run, placed, str(out), strace=(self.strace, *STRACE[1:]), addr2line=str(addr2line), go=find_go()
+            )
             path = write_plan(out, content)
             labels = ", then ".join(session[0].label for session in run.sessions if session)
             report(f"running {run.name} on this host ({labels})")
