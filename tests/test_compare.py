@@ -37,6 +37,10 @@ def assert_environment(document: dict[str, Any], image: str) -> None:
     assert re.fullmatch(r"1\.\d+(\.\d+)?", environment["go"]), environment
     assert re.fullmatch(r"\d+\.\d+(\.\d+)?", environment["strace"]), environment
     assert environment["image"].startswith(image), environment
+    if image.startswith("tracer-runtime:"):  # the engine that ran the container, as it says
+        import docker
+
+        assert environment["docker"] == docker.from_env().version()["Version"]
 
 
 def assert_article_path(document: dict[str, Any]) -> None:

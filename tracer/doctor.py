@@ -44,7 +44,7 @@ def _docker() -> list[Check]:
                 "docker",
             )
         ]
-    found = [Check("Docker engine", True, runtime.why, runtime="docker")]
+    found = [Check("Docker engine", True, f"{runtime.why}, version {runtime.engine_version()}", runtime="docker")]
     bases = [name for name in (DEFAULT_BASE, OFFLINE_BASE) if runtime._has_image(name)]
     if bases:
         found.append(Check("base image", True, f"{bases[0]} is here", runtime="docker"))

@@ -16,9 +16,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracer.errors import UsageError
-from tracer.model import Comparison
+
+if TYPE_CHECKING:
+    from tracer.model import Comparison
 
 LANGS = ("go", "python")
 SOURCE_FILE = {"go": "main.go", "python": "main.py"}

@@ -17,11 +17,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tracer.errors import BuildError
-from tracer.model import Problem, Trace, program_exit
 from tracer.scenarios import LANGS, Scenario
+
+if TYPE_CHECKING:
+    from tracer.model import Trace
 
 # -f: follow the runtime's threads; -ttt -T: when and how long; -yy: what each
 # fd is (socket addresses included); -s: enough of each buffer to read it.
@@ -201,6 +203,7 @@ def read_environment(out: Path, run: Run) -> dict[str, str]:
 def collect(run: Run, out: Path, placed: dict[str, Placed]) -> list[Trace]:
     """Parse and link each program's log in ``out``; a missing result.json means the run was cut."""
     from tracer.link import is_go, link_go, link_python
+    from tracer.model import Problem, Trace, program_exit
     from tracer.strace.parser import parse_file
 
     try:

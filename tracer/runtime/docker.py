@@ -121,14 +121,17 @@ class DockerRuntime:
     @classmethod
     def connect(cls) -> DockerRuntime:
         try:
+            # Asking the engine which API version it speaks is the proof that it answers.
             client = docker.from_env(timeout=120)
-            version = client.version().get("Version", "?")  # also the proof that it answers
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             where = os.environ.get("DOCKER_HOST", "the default socket")
             raise RuntimeUnavailable(
                 f"No Docker engine answers at {where} ({_unreachable(exc)}); start it, or use --runtime local."
             ) from None
-        return cls(client, f"Docker engine {version} answered")
+        return cls(client, f"Docker engine answered, API {client.api.api_version}")
+
+    def engine_version(self) -> str:
+        return str(self.client.version().get("Version", "?"))
 
     def _failure(self, exc: BaseException, what: str) -> TracerError:
         """An engine that stopped answering, or a container that failed while the engine is fine."""
@@ -214,18 +217,25 @@ class DockerRuntime:
             write_plan(out, plan(run, placed, "/out", addr2line="/opt/tracer/addr2line"))
             labels = ", then ".join(session[0].label for session in run.sessions if session)
             report(f"running {run.name} in a container ({labels})")
+            engine: list[str] = []
+
+            def alongside() -> None:  # while the engine starts the container
+                if meanwhile is not None:
+                    meanwhile()
+                engine.append(self.engine_version())
+
             status, logs = self._run_container(
                 image,
                 mounts=mounts,
                 # -S: the driver uses the standard library only; skipping site saves its start-up
                 command=["python3", "-S", "/opt/tracer/driver.py", "/out/plan.json"],
                 wall_clock=run.timeout * len(run.sessions) + GRACE,
-                meanwhile=meanwhile,
+                meanwhile=alongside,
                 logs_on_success=False,
             )
             if status not in (0, None):  # None: killed at the wall clock, read as a cut run
                 raise RunError(f"The runner in the container failed (exit {status}): {_last_line(logs)}")
-            self.environment = {**read_environment(out, run), "image": image}
+            self.environment = {**read_environment(out, run), "docker": engine[0], "image": image}
             return collect(run, out, placed)
 
     def _place(self, program: Program, image: str, mounts: list[Mount], report: Report) -> Placed:

@@ -1,7 +1,8 @@
 """strace log reading: ``parser`` turns a log into events (streaming), ``decode`` reads the
 arguments the tool needs, ``args`` builds any argument's tree on demand, ``read`` turns a
-user's log file into a linked ``Trace`` for ``tracer parse``."""
+user's log file into a linked ``Trace`` for ``tracer parse``.
 
-from tracer.strace.parser import StraceLog, open_log, parse_file, parse_lines, split_args
-
-__all__ = ["StraceLog", "open_log", "parse_file", "parse_lines", "split_args"]
+Import the module you need: the package itself loads nothing, so that the
+decoders do not bring the parser along (a run needs the parser only once its
+programs have ended).
+"""
