@@ -26,6 +26,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help and usage errors: Rich's help formatting loads its markdown and
+    # traceback modules, ~70 ms on every --help and every mistyped option.
+    rich_markup_mode=None,
 )
 
 RUNTIMES = ("auto", "docker", "local")
@@ -113,9 +116,14 @@ def compare(
     all: AllOpt = False,
     timeout: TimeoutOpt = None,
 ) -> None:
-    """Run a scenario's Go and Python programs (or two of yours) under strace and line their syscalls up.
+    """Line up the syscalls of Go and Python programs, side by side.
 
-    Examples: tracer compare tcp-echo --runtime docker · tracer compare ./server ./server.py
+    Runs a scenario's Go and Python programs (or two of yours) under strace.
+
+    \b
+    Examples:
+      tracer compare tcp-echo --runtime docker
+      tracer compare ./server ./server.py
     """
     with _errors():
         _check_choice(runtime, RUNTIMES, "runtime")
@@ -158,7 +166,9 @@ def show(
     file: Annotated[str, typer.Argument(help="A file written by `tracer export` (YAML or JSON), or - for stdin.")],
     format: FormatOpt = "table",
 ) -> None:
-    """Render a saved export exactly as the live `tracer compare` shows it (or in another --format).
+    """Show a saved export as `tracer compare` shows it.
+
+    The same table as the live run, or the export in another --format.
 
     Example: tracer show traces/tcp-echo.yaml
     """
@@ -182,7 +192,9 @@ def export(
         str, typer.Option("--format", "-f", help=f"The data file's format: {', '.join(EXPORT_FORMATS)}.")
     ] = "yaml",
 ) -> None:
-    """Run scenarios and write, per scenario, DIR/<scenario>.yaml (or .json) and DIR/<scenario>.md.
+    """Run scenarios and write each one's data file and page.
+
+    Per scenario: DIR/<scenario>.yaml (or .json) and DIR/<scenario>.md.
 
     The files are normalised (ports, pointers, inodes and times replaced by
     stable stand-ins), so exporting twice gives the same bytes unless behaviour
@@ -247,10 +259,14 @@ def trace(
     format: FormatOpt = "table",
     all: AllOpt = False,
 ) -> None:
-    """Trace a program: each socket call with the API and source line that made it.
+    """Trace one program: each socket call, its API and source line.
 
-    Examples: tracer trace tcp-echo --lang python · tracer trace ./cmd/server -- --port 8080
-    · tracer trace app.py --client 'python3 client.py' · tracer trace -- python3 app.py
+    \b
+    Examples:
+      tracer trace tcp-echo --lang python
+      tracer trace ./cmd/server -- --port 8080
+      tracer trace app.py --client 'python3 client.py'
+      tracer trace -- python3 app.py
     """
     with _errors():
         _check_choice(runtime, RUNTIMES, "runtime")
@@ -284,7 +300,9 @@ def trace(
 
 @app.command()
 def doctor() -> None:
-    """Check what tracer needs (Docker engine, base image, strace, ptrace, Go) and how to fix what is missing.
+    """Check what tracer needs here, and how to fix what is missing.
+
+    The Docker engine, the base image, strace, ptrace and Go.
 
     Exits non-zero when the default runtime (auto) cannot work here.
 
@@ -317,7 +335,9 @@ def parse(
     format: FormatOpt = "table",
     all: AllOpt = False,
 ) -> None:
-    """Read any strace log and show its socket calls annotated (or every call with --all).
+    """Read any strace log and show its socket calls, annotated.
+
+    Every call with --all.
 
     Lines that cannot be read are counted and the first few named, with their
     line numbers, at the end (on stderr for json and yaml).
