@@ -20,6 +20,7 @@ split into its stages; and a compare right after a Python sample was edited
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -85,6 +86,56 @@ def median_ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:.0f} ms"
 
 
+def breakdown(runtime: DockerRuntime, rounds: int, over: float) -> None:
+    """Where the warm compare's time over the floor goes, each part measured on its own."""
+    from rich.console import Console
+
+    import tracer.runtime.docker as docker_runtime
+    from tracer import compare as compare_module
+    from tracer import scenarios
+    from tracer.render.table import render
+
+    # The process up to its first Docker API call: the interpreter, Typer, the SDK, Rich.
+    imports = "import tracer.cli, tracer.compare, tracer.runtime.docker, rich.status, os; os._exit(0)"
+    start = statistics.median(timed([sys.executable, "-c", imports]) for _ in range(rounds))
+    bare = statistics.median(timed([sys.executable, "-c", "pass"]) for _ in range(rounds))
+    parts: dict[str, list[float]] = {"before": [], "collect": [], "explain": [], "render": []}
+
+    def clocked(name: str, function):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parts[name].append(time.perf_counter() - started)
+
+        return wrapper
+
+    saved = docker_runtime.collect, compare_module.compare_traces  # type: ignore[attr-defined]
+    docker_runtime.collect = clocked("collect", docker_runtime.collect)  # type: ignore[attr-defined]
+    compare_module.compare_traces = clocked("explain", compare_module.compare_traces)
+    try:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            DockerRuntime.connect().image(lambda _: None)  # connect, find the image (create is the floor's too)
+            parts["before"].append(time.perf_counter() - started)
+            comparison = compare_module.compare(scenarios.get("tcp-echo"), runtime, lambda _: None)
+            with open(os.devnull, "w") as sink:
+                clocked("render", render)(comparison, Console(file=sink, width=160))
+    finally:
+        docker_runtime.collect, compare_module.compare_traces = saved  # type: ignore[attr-defined]
+    print(f"  where the {over * 1000:.0f} ms over the floor go (each measured on its own):")
+    print(f"    {(start - bare) * 1000:4.0f} ms  imports before the first API call (Typer, Docker SDK, Rich), ")
+    print(f"    {bare * 1000:4.0f} ms  the interpreter's own start")
+    for name, what in (
+        ("before", "API calls before the container: connect, find the image"),
+        ("collect", "parse and link the four logs"),
+        ("explain", "focus, align, notes"),
+        ("render", "the table"),
+    ):
+        print(f"    {statistics.median(parts[name]) * 1000:4.0f} ms  {what}")
+
+
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     runtime = DockerRuntime.connect()
@@ -98,6 +149,8 @@ def main() -> None:
     print(f"floor (one container, 4 programs under strace): median {median_ms(floors)} of {rounds}")
     print(f"warm tracer compare tcp-echo:                   median {median_ms(warms)} of {rounds}")
     print(f"ratio warm / floor: {statistics.median(warms) / statistics.median(floors):.2f} (goal: <= 1.3)")
+
+    breakdown(runtime, rounds, statistics.median(warms) - statistics.median(floors))
 
     helps = [timed([*TRACER, "--help"]) for _ in range(rounds)]
     bare = [timed([sys.executable, "-c", "pass"]) for _ in range(rounds)]
@@ -133,8 +186,6 @@ def main() -> None:
     from tracer.render.table import render
 
     with tempfile.TemporaryDirectory() as tmp:
-        import os
-
         copy = Path(tmp) / "go_samples"
         shutil.copytree(samples_dir(), copy)
         go = copy / "tcp_echo" / "client" / "main.go"

@@ -37,7 +37,7 @@ def test_help_loads_neither_docker_nor_the_parser() -> None:
     code = (
         "import sys, tracer.cli\n"
         "sys.argv = ['tracer', 'compare', '--help']\n"
-        "try:\n    tracer.cli.main()\nexcept SystemExit:\n    pass\n"
+        "try:\n    tracer.cli.app()\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {heavy} if m in sys.modules), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

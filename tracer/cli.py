@@ -8,6 +8,7 @@ imported inside the commands so that ``tracer --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -394,8 +395,32 @@ def list_scenarios() -> None:
         typer.echo(f"{name:<{width}}  {scenario.summary}")
 
 
-def main() -> None:
-    app()
+def main() -> NoReturn:
+    """The entry point: run the command, flush what it printed, and end the process.
+
+    The process ends with os._exit once its output is flushed: the interpreter's
+    own teardown (freeing some 500 modules) took ~35 ms of every run, a tenth of
+    a warm compare's cost over the bare run of its programs. Nothing is left
+    to it: files are written and closed (atomically) by the commands, the
+    container and temporary directories are removed before they return, and no
+    atexit handler of ours exists.
+    """
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")  # what the interpreter does with sys.exit("text")
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a closed pipe (| head) or stream: nothing more to say
+            code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":
