@@ -2,7 +2,7 @@
 
 Run on demand (pytest does not collect it), with the Docker engine running:
 
-    python tests/bench_compare.py [ROUNDS]
+    python tests/bench_compare.py [ROUNDS] [--cold]
 
 In one run, interleaving the two ROUNDS times (default 7) and printing medians
 and their ratio:
@@ -13,13 +13,17 @@ and their ratio:
 * warm compare: `tracer compare tcp-echo --runtime docker`, end to end, as a
   user runs it (a new process, image already built, output to /dev/null).
 
-Also: `tracer --help` against `python -c pass`; the cold path (no image yet)
-split into its stages; and a compare right after a Python sample was edited
-(it is mounted, so nothing is rebuilt).
+Also: where the warm compare's time over the floor goes, part by part;
+`tracer --help` against `python -c pass`; a compare right after a Python
+sample was edited (it is mounted, so nothing is rebuilt); one after a Go
+sample was edited (the image is rebuilt on its cached layers), stage by stage;
+and with --cold, an image build with no layer cache at all, step by step
+(it installs Debian packages: a minute or more).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import statistics
@@ -125,7 +129,7 @@ def breakdown(runtime: DockerRuntime, rounds: int, over: float) -> None:
     finally:
         docker_runtime.collect, compare_module.compare_traces = saved  # type: ignore[attr-defined]
     print(f"  where the {over * 1000:.0f} ms over the floor go (each measured on its own):")
-    print(f"    {(start - bare) * 1000:4.0f} ms  imports before the first API call (Typer, Docker SDK, Rich), ")
+    print(f"    {(start - bare) * 1000:4.0f} ms  imports before the first API call (Typer, Docker SDK, Rich)")
     print(f"    {bare * 1000:4.0f} ms  the interpreter's own start")
     for name, what in (
         ("before", "API calls before the container: connect, find the image"),
@@ -137,7 +141,7 @@ def breakdown(runtime: DockerRuntime, rounds: int, over: float) -> None:
 
 
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 7
     runtime = DockerRuntime.connect()
     image = runtime.image(lambda _: None)
     compare = [*TRACER, "compare", "tcp-echo", "--runtime", "docker"]
@@ -172,41 +176,71 @@ def main() -> None:
     print(f"compare after editing a Python sample: {edited * 1000:.0f} ms, images built: {len(rebuilt)}")
 
     # The cold path, stage by stage: build a fresh image (a new tag), then one compare.
-    stages: list[tuple[str, float]] = []
-    last = time.perf_counter()
-
-    def report(message: str) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        stages.append((message.split(" (")[0][:60], now - last))
-        last = now
-
+    # A Go sample edited: the image is rebuilt on the layers that did not change.
     from tracer import scenarios
     from tracer.compare import compare as run_compare
-    from tracer.render.table import render
 
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "go_samples"
         shutil.copytree(samples_dir(), copy)
         go = copy / "tcp_echo" / "client" / "main.go"
-        go.write_text(go.read_text() + f"\n// cold {time.time()}\n")
+        go.write_text(go.read_text() + f"\n// edited by the benchmark at {time.time()}\n")
         os.environ["TRACER_SAMPLES_DIR"] = str(copy)
         try:
-            started = last = time.perf_counter()
-            comparison = run_compare(scenarios.get("tcp-echo"), runtime, report)
-            report("aligned")
-            from rich.console import Console
-
-            with open(os.devnull, "w") as sink:
-                render(comparison, Console(file=sink, width=160))
-            report("rendered")
-            total = time.perf_counter() - started
+            stages = Stages()
+            run_compare(scenarios.get("tcp-echo"), runtime, stages.report)
+            stages.report("compared")
         finally:
             del os.environ["TRACER_SAMPLES_DIR"]
-    print(f"cold compare (image built from scratch on the cached base): {total:.1f} s")
-    for message, seconds in stages:
-        if seconds > 0.05:
-            print(f"  {seconds:6.2f} s  until: {message}")
+    stages.show("compare after editing a Go sample (rebuilt on the cached layers)")
+
+    if "--cold" in sys.argv:
+        # No image and no layer cache: every step of the Dockerfile runs (apt included).
+        from tracer.runtime.docker import build_context
+
+        context, _ = build_context()
+        base, _ = runtime.base_image(lambda _: None)
+        stages = Stages()
+        for chunk in runtime.client.api.build(
+            fileobj=io.BytesIO(context),
+            custom_context=True,
+            buildargs={"BASE": base},
+            nocache=True,
+            rm=True,
+            forcerm=True,
+            decode=True,
+            tag="tracer-bench-cold:latest",
+        ):
+            for line in str(chunk.get("stream", "")).splitlines():
+                stages.report(line.strip())
+        stages.report("built")
+        runtime.client.images.remove("tracer-bench-cold:latest")
+        stages.show("cold image build (no image, no layer cache)")
+
+
+class Stages:
+    """Time spent in each step a run reports (a Dockerfile step lasts until the next one starts)."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.current = "start"
+        self.spent: list[tuple[str, float]] = []
+
+    # What starts a stage: a Dockerfile step, or one of tracer's own progress messages
+    # (the build's other output lines belong to the step that printed them).
+    STARTS = ("Step ", "using ", "building image", "running ", "compared", "built")
+
+    def report(self, message: str) -> None:
+        if message.startswith(self.STARTS):
+            now = time.perf_counter()
+            self.spent.append((self.current, now - self.last))
+            self.current, self.last = message[:90], now
+
+    def show(self, title: str) -> None:
+        print(f"{title}: {time.perf_counter() - self.started:.1f} s")
+        for message, seconds in self.spent:
+            if seconds >= 0.05:
+                print(f"  {seconds:6.2f} s  {message}")
 
 
 if __name__ == "__main__":
