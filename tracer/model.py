@@ -292,7 +292,8 @@ class RoleComparison:
 class Comparison:
     """A scenario's run, role by role.
 
-    environment:  what it ran on (kernel, go, python, strace, image), as the
+    environment:  what it ran on (kernel, go, python, strace, what strace
+                  recorded, the Docker engine and image), as the
                   runtime measured it; empty when unknown.
     observations: what this run showed, in sentences computed from the run
                   itself by the scenario (connections that completed or timed

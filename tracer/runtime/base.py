@@ -101,7 +101,7 @@ class Placed:
 class Runtime(Protocol):
     name: str
     why: str
-    environment: dict[str, str]  # what the last run ran on (kernel, go, python, strace, image)
+    environment: dict[str, str]  # what the last run ran on (kernel, go, python, strace, traced, docker, image)
 
     def run(self, run: Run, report: Report, meanwhile: Callable[[], None] | None = None) -> list[Trace]:
         """Run every program; ``meanwhile`` is called while they run (work that can overlap them)."""
