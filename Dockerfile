@@ -35,6 +35,7 @@ WORKDIR /src
 COPY go_samples/ /src/
 RUN set -eu; \
     mains=$(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); \
+    [ -n "$mains" ]; \
     printf '%s\n' $mains | sed 's#^tracer.local/samples/##' | xargs -P "$(nproc)" -I '{}' sh -c \
         'mkdir -p "/opt/tracer/bin/$(dirname {})" && go build -gcflags=-l -o "/opt/tracer/bin/{}" "./{}"'; \
     printf '{"python": "%s", "go": "%s", "strace": "%s"}\n' \

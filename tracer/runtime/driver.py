@@ -166,6 +166,8 @@ def _wait_exit(proc: subprocess.Popen[str], timeout: float) -> bool:
     Woken by the kernel the moment it ends (a pidfd): Popen.wait(timeout)
     instead polls with sleeps that grow to 50 ms, which each run paid per program.
     """
+    if proc.returncode is not None:  # already reaped: its pid may belong to another process now
+        return True
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):  # before Linux 5.3, or already reaped
