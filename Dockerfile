@@ -5,6 +5,14 @@
 # ./build-base-image.sh builds an equivalent one from Debian packages and
 # tracer passes it here (docker build --build-arg BASE=tracer-base:bookworm).
 ARG BASE=golang:1.27-bookworm
+# PREVIOUS: an earlier image of this project (tracer passes its newest one);
+# its compiled samples seed the build below, where go build relinks only the
+# samples whose code changed. By default, none: an empty directory.
+ARG PREVIOUS=no-previous-image
+FROM ${BASE} AS no-previous-image
+RUN mkdir -p /opt/tracer/bin
+FROM ${PREVIOUS} AS previous
+
 FROM ${BASE}
 
 RUN apt-get update \
@@ -29,15 +37,21 @@ WORKDIR /src
 # editing a Python sample never invalidates this layer. -gcflags=-l keeps the
 # sample's own calls from being inlined (only in package main), so each -k
 # stack frame maps back to the sample's line rather than into io or net.
-# The samples build side by side, one per core: Go's link step, which its
-# build cache does not spare, is most of each build.
+# The samples build side by side, one per core. The previous image's binaries
+# are copied in first: go build finds those still current by their build IDs
+# and relinks only the samples whose code changed (linking is most of a
+# build). What the builds add to Go's cache is dropped: the next image starts
+# from the layer above, so it would only make the image larger.
 # environment.json: what the image holds, which every run reports.
 COPY go_samples/ /src/
+COPY --from=previous /opt/tracer/bin/ /opt/tracer/bin/
 RUN set -eu; \
     mains=$(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...); \
     [ -n "$mains" ]; \
+    touch /tmp/before-samples; \
     printf '%s\n' $mains | sed 's#^tracer.local/samples/##' | xargs -P "$(nproc)" -I '{}' sh -c \
         'mkdir -p "/opt/tracer/bin/$(dirname {})" && go build -gcflags=-l -o "/opt/tracer/bin/{}" "./{}"'; \
+    find "$(go env GOCACHE)" -type f -newer /tmp/before-samples -delete; \
     printf '{"python": "%s", "go": "%s", "strace": "%s"}\n' \
         "$(python3 -c 'import platform; print(platform.python_version())')" \
         "$(go env GOVERSION | sed 's/^go//')" \

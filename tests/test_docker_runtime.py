@@ -7,6 +7,7 @@ killed with its trace kept, and no container outlives a run.
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from tracer.focus import TRACED, focus, steady
 from tracer.model import Exit, Trace
 from tracer.runtime.base import scenario_run
 from tracer.runtime.docker import LIMITS, USER, DockerRuntime
+from tracer.scenarios import samples_dir
 
 pytestmark = pytest.mark.docker
 
@@ -123,6 +125,29 @@ def test_strace_records_only_what_the_view_shows_unless_asked_for_everything(run
             ]
 
         assert view(few) == view(every), f"{few.label} {few.role}"
+
+
+def test_an_edited_go_sample_is_rebuilt_and_the_others_are_lent_by_the_previous_image(
+    runtime: DockerRuntime, image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a project image, and a copy of the samples whose Go client sends another message
+    copy = tmp_path / "go_samples"
+    shutil.copytree(samples_dir(), copy)
+    client = copy / "tcp_echo" / "client" / "main.go"
+    client.write_text(client.read_text().replace('"hello, kernel"', '"hello again, kernel"'))
+    monkeypatch.setenv("TRACER_SAMPLES_DIR", str(copy))
+    # WHEN tcp-echo runs on it
+    said: list[str] = []
+    traces = runtime.run(scenario_run(scenarios.get("tcp-echo"), langs=("go",)), said.append)
+    # THEN a new image was built from the samples of an earlier one
+    building = next(line for line in said if line.startswith("building image"))
+    assert "samples still current come from tracer-runtime:" in building
+    # AND the edited program is the one that ran, not the earlier image's binary
+    (sent,) = [
+        c for t in traces if t.role == "client" for c in t.syscalls if c.name == "write" and "kernel" in c.args[1]
+    ]
+    assert "hello again, kernel" in sent.args[1]
+    assert runtime.environment["image"] != image
 
 
 INTERRUPT = textwrap.dedent(

@@ -63,6 +63,8 @@ LABEL = "tracer.run"
 # Each runtime object labels its containers with its own session, so that two
 # tracer runs at once (or a test) can tell their containers apart.
 SESSION_LABEL = "tracer.session"
+# The id of the base image a project image was built on.
+BASE_LABEL = "tracer.base"
 
 # Generous enough for Go's runtime threads and a small HTTP server, small
 # enough that a fork bomb or a leak stops inside the container.
@@ -178,18 +180,23 @@ class DockerRuntime:
         tag = f"{IMAGE}:{hashlib.sha256((digest + base_id).encode()).hexdigest()[:16]}"
         if self._has_image(tag):
             return tag
-        report(f"building image {tag} on {base} (first run only: installs strace and Python, compiles the Go samples)")
+        previous = self._previous_image(base_id)
+        if previous is None:
+            why = "first run only: installs strace and Python, compiles the Go samples"
+        else:
+            why = f"the Dockerfile or a Go sample changed; samples still current come from {previous}"
+        report(f"building image {tag} on {base} ({why})")
         try:
             for chunk in self.client.api.build(
                 fileobj=io.BytesIO(context),
                 custom_context=True,
                 tag=tag,
-                buildargs={"BASE": base},
+                buildargs={"BASE": base, **({"PREVIOUS": previous} if previous else {})},
                 pull=False,
                 rm=True,
                 forcerm=True,
                 decode=True,
-                labels={LABEL: "image"},
+                labels={LABEL: "image", BASE_LABEL: base_id},
             ):
                 if "error" in chunk:
                     raise BuildError(f"The image build failed: {chunk['error'].strip()}")
@@ -199,6 +206,14 @@ class DockerRuntime:
         except docker.errors.DockerException as exc:
             raise BuildError(f"The image build failed: {_short(exc)}") from None
         return tag
+
+    def _previous_image(self, base_id: str) -> str | None:
+        """The newest project image built on this base, whose compiled samples may still be current."""
+        found = self.client.api.images(filters={"label": [f"{LABEL}=image", f"{BASE_LABEL}={base_id}"]})
+        tagged = [
+            (image.get("Created", 0), tags[0]) for image in found for tags in [image.get("RepoTags") or []] if tags
+        ]
+        return max(tagged)[1] if tagged else None
 
     # -- run -----------------------------------------------------------------
 
