@@ -62,6 +62,13 @@ def fake_strace(d: Path) -> dict[str, str]:
     return {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
 
 
+def old_strace(d: Path) -> dict[str, str]:
+    """A strace from before --seccomp-bpf (Ubuntu 18.04's)."""
+    bin_dir = d / "old-bin"
+    write(bin_dir / "strace", "#!/bin/sh\necho 'strace -- version 4.21'\n").chmod(0o755)
+    return {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+
+
 CASES = [
     Case("an unknown scenario", lambda d: ["compare", "tcp-ecko"], 2, "Did you mean 'tcp-echo'?"),
     Case("an unknown --format", lambda d: ["compare", "--format", "xml"], 2, "Unknown format 'xml'"),
@@ -154,6 +161,13 @@ CASES = [
         3,
         "strace is not installed",
         env=lambda d: {"PATH": str(write(d / "empty" / ".keep", "").parent)},
+    ),
+    Case(
+        "strace too old (local runtime)",
+        lambda d: ["compare", "--runtime", "local"],
+        3,
+        "strace 4.21 is too old: tracer needs 5.3 or later (for --seccomp-bpf); or use --runtime docker.",
+        env=old_strace,
     ),
     Case(
         "ptrace refused (local runtime)",

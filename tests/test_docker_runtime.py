@@ -14,6 +14,7 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -134,11 +135,17 @@ def test_an_edited_go_sample_is_rebuilt_and_the_others_are_lent_by_the_previous_
     copy = tmp_path / "go_samples"
     shutil.copytree(samples_dir(), copy)
     client = copy / "tcp_echo" / "client" / "main.go"
-    client.write_text(client.read_text().replace('"hello, kernel"', '"hello again, kernel"'))
+    edited = client.read_text().replace('"hello, kernel"', '"hello again, kernel"')
+    client.write_text(f"{edited}\n// {uuid.uuid4()}: an image of its own for each run of this test\n")
     monkeypatch.setenv("TRACER_SAMPLES_DIR", str(copy))
     # WHEN tcp-echo runs on it
     said: list[str] = []
-    traces = runtime.run(scenario_run(scenarios.get("tcp-echo"), langs=("go",)), said.append)
+    try:
+        traces = runtime.run(scenario_run(scenarios.get("tcp-echo"), langs=("go",)), said.append)
+    finally:
+        built = runtime.environment.get("image")
+        if built and built != image:
+            runtime.client.images.remove(built)
     # THEN a new image was built from the samples of an earlier one
     building = next(line for line in said if line.startswith("building image"))
     assert "samples still current come from tracer-runtime:" in building

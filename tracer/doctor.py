@@ -82,8 +82,23 @@ def _strace() -> list[Check]:
     strace = shutil.which("strace")
     if strace is None:
         return [Check("strace", False, "not on PATH", "apt-get install strace", "local")]
-    version = subprocess.run([strace, "-V"], capture_output=True, text=True).stdout.splitlines()[:1]
-    found = [Check("strace", True, f"{strace} ({version[0] if version else '?'})", runtime="local")]
+    from tracer.runtime.base import MIN_STRACE, strace_version
+
+    said = subprocess.run([strace, "-V"], capture_output=True, text=True).stdout
+    line = (said.splitlines() or ["?"])[0]
+    version = strace_version(said)
+    if version is not None and version < MIN_STRACE:
+        wanted = f"{MIN_STRACE[0]}.{MIN_STRACE[1]}"
+        return [
+            Check(
+                "strace",
+                False,
+                f"{strace} ({line}) is older than {wanted}",
+                f"install strace {wanted} or later, or use --runtime docker",
+                "local",
+            )
+        ]
+    found = [Check("strace", True, f"{strace} ({line})", runtime="local")]
     done = subprocess.run([strace, "-f", "-o", "/dev/null", "true"], capture_output=True, text=True)
     scope = Path("/proc/sys/kernel/yama/ptrace_scope")
     setting = scope.read_text().strip() if scope.exists() else "absent"

@@ -136,13 +136,27 @@ def scenario_run(scenario: Scenario, langs: tuple[str, ...] = LANGS) -> Run:
     )
 
 
+# --seccomp-bpf is new in strace 5.3; the image has 6.1, a host may be older.
+MIN_STRACE = (5, 3)
+
+
+def strace_version(said: str) -> tuple[int, int] | None:
+    """(major, minor) from the first line of ``strace -V`` ("strace -- version 6.1"), or None."""
+    found = re.search(r"version (\d+)\.(\d+)", said)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
 def strace_filter(everything: bool) -> list[str]:
-    """strace's flags that record only what the focused view can show, or none for every syscall."""
+    """strace's flags that record only what the focused view can show, or none for every syscall.
+
+    Each name has strace's ``?`` prefix: a syscall this strace does not know
+    (epoll_pwait2 is younger than some) is skipped rather than an error.
+    """
     if everything:
         return []
     from tracer.focus import TRACED
 
-    return ["--seccomp-bpf", "-e", "trace=" + ",".join(sorted(TRACED))]
+    return ["--seccomp-bpf", "-e", "trace=" + ",".join(f"?{name}" for name in sorted(TRACED))]
 
 
 def traced(everything: bool) -> str:
