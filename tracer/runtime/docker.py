@@ -209,9 +209,15 @@ class DockerRuntime:
 
     def _previous_image(self, base_id: str) -> str | None:
         """The newest project image built on this base, whose compiled samples may still be current."""
-        found = self.client.api.images(filters={"label": [f"{LABEL}=image", f"{BASE_LABEL}={base_id}"]})
+        try:
+            found = self.client.api.images(filters={"label": [f"{LABEL}=image", f"{BASE_LABEL}={base_id}"]})
+        except docker.errors.DockerException:
+            return None  # only a shortcut: the build then compiles every sample
         tagged = [
-            (image.get("Created", 0), tags[0]) for image in found for tags in [image.get("RepoTags") or []] if tags
+            (image.get("Created", 0), tag)
+            for image in found
+            for tag in (image.get("RepoTags") or [])[:1]
+            if tag != "<none>:<none>"
         ]
         return max(tagged)[1] if tagged else None
 
