@@ -68,11 +68,9 @@ def compare_traces(
 
 def warm_up() -> None:
     """Load what reading the results needs (the parser, the notes, the table) while the programs start."""
-    import rich.table  # noqa: F401
-
     import tracer.align
     import tracer.link
-    import tracer.render.table
+    import tracer.render.table  # and Rich's tables with it
     import tracer.strace.parser  # noqa: F401
     from tracer import notes
 

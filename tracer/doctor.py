@@ -82,21 +82,14 @@ def _strace() -> list[Check]:
     strace = shutil.which("strace")
     if strace is None:
         return [Check("strace", False, "not on PATH", "apt-get install strace", "local")]
-    from tracer.runtime.base import MIN_STRACE, strace_version
+    from tracer.runtime.base import strace_too_old
 
     said = subprocess.run([strace, "-V"], capture_output=True, text=True).stdout
     line = (said.splitlines() or ["?"])[0]
-    version = strace_version(said)
-    if version is not None and version < MIN_STRACE:
-        wanted = f"{MIN_STRACE[0]}.{MIN_STRACE[1]}"
+    too_old = strace_too_old(said)
+    if too_old is not None:
         return [
-            Check(
-                "strace",
-                False,
-                f"{strace} ({line}) is older than {wanted}",
-                f"install strace {wanted} or later, or use --runtime docker",
-                "local",
-            )
+            Check("strace", False, f"{strace}: {too_old}", "install a newer strace, or use --runtime docker", "local")
         ]
     found = [Check("strace", True, f"{strace} ({line})", runtime="local")]
     done = subprocess.run([strace, "-f", "-o", "/dev/null", "true"], capture_output=True, text=True)

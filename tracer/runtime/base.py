@@ -140,10 +140,13 @@ def scenario_run(scenario: Scenario, langs: tuple[str, ...] = LANGS) -> Run:
 MIN_STRACE = (5, 3)
 
 
-def strace_version(said: str) -> tuple[int, int] | None:
-    """(major, minor) from the first line of ``strace -V`` ("strace -- version 6.1"), or None."""
+def strace_too_old(said: str) -> str | None:
+    """Why the strace whose ``strace -V`` said this cannot do (it predates --seccomp-bpf), or None."""
     found = re.search(r"version (\d+)\.(\d+)", said)
-    return (int(found.group(1)), int(found.group(2))) if found else None
+    if found is None or (int(found.group(1)), int(found.group(2))) >= MIN_STRACE:
+        return None
+    wanted = ".".join(map(str, MIN_STRACE))
+    return f"strace {found.group(1)}.{found.group(2)} is too old: tracer needs {wanted} or later (for --seccomp-bpf)"
 
 
 def strace_filter(everything: bool) -> list[str]:

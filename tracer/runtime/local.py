@@ -22,7 +22,6 @@ from tracer.errors import BuildError, RunError, RuntimeUnavailable
 from tracer.model import Trace
 from tracer.runtime.base import (
     DRIVER,
-    MIN_STRACE,
     PYBOOT,
     STRACE,
     Placed,
@@ -33,7 +32,7 @@ from tracer.runtime.base import (
     collect,
     plan,
     read_environment,
-    strace_version,
+    strace_too_old,
     write_plan,
 )
 from tracer.runtime.gobuild import BUILD_FLAGS, RECIPE, go_target
@@ -80,13 +79,9 @@ class LocalRuntime:
             raise RuntimeUnavailable(
                 "strace is not installed (on Debian/Ubuntu: apt-get install strace); or use --runtime docker."
             )
-        said = subprocess.run([strace, "-V"], capture_output=True, text=True).stdout
-        version = strace_version(said)
-        if version is not None and version < MIN_STRACE:
-            raise RuntimeUnavailable(
-                f"strace {version[0]}.{version[1]} is too old: tracer needs {MIN_STRACE[0]}.{MIN_STRACE[1]} "
-                "or later (for --seccomp-bpf); or use --runtime docker."
-            )
+        too_old = strace_too_old(subprocess.run([strace, "-V"], capture_output=True, text=True).stdout)
+        if too_old is not None:
+            raise RuntimeUnavailable(f"{too_old}; or use --runtime docker.")
         go = find_go()
         if go is None:
             raise RuntimeUnavailable(
